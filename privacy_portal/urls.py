@@ -1,0 +1,16 @@
+from django.contrib import admin
+from django.urls import include, path
+from django_otp.admin import OTPAdminSite
+
+from core import views as core_views
+
+# The admin (reference data: the inventory, data systems, staff users) asks for the second
+# factor as well as the password.
+admin.site.__class__ = OTPAdminSite
+
+urlpatterns = [
+    path("", core_views.home, name="home"),
+    path("healthz", core_views.healthz, name="healthz"),
+    path("", include("consent.urls")),
+    path("admin/", admin.site.urls),
+]
