@@ -26,4 +26,6 @@ def _make_filesystem_broker_folders():
 
     if settings.CELERY_BROKER_URL.startswith("filesystem://"):
         for key in ("data_folder_in", "data_folder_out", "processed_folder"):
-            Path(settings.CELERY_BROKER_TRANSPORT_OPTIONS[key]).mkdir(parents=True, exist_ok=True)
+            Path(str(settings.CELERY_BROKER_TRANSPORT_OPTIONS[key])).mkdir(
+                parents=True, exist_ok=True
+            )

@@ -6,6 +6,7 @@ table lists each variable; keep the two in step.
 """
 
 import sys
+import warnings
 from pathlib import Path
 
 import environ
@@ -145,6 +146,10 @@ STORAGES = {
         )
     },
 }
+if DEBUG:
+    # In development whitenoise serves from the static finders; STATIC_ROOT exists only after
+    # collectstatic, and its warning about the missing folder is noise.
+    warnings.filterwarnings("ignore", message="No directory at", category=UserWarning)
 # Private files (agent permissions, exports) live outside any URL; they are served only by views
 # that check who is asking. There is deliberately no MEDIA_URL.
 PRIVATE_FILES_ROOT = Path(env.str("PRIVATE_FILES_ROOT", default=str(VAR_DIR / "private")))

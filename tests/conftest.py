@@ -49,3 +49,46 @@ def pytest_collection_modifyitems(config, items):
 def _private_files_in_tmp(settings, tmp_path):
     """Files a test writes (exports, uploads) go to a folder of its own, never var/."""
     settings.PRIVATE_FILES_ROOT = tmp_path / "private"
+
+
+# pytest-django's live_server runs in a thread while Playwright's sync API holds an event loop
+# in the test thread; Django would otherwise refuse ORM calls from that thread.
+os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+
+SCREENSHOTS = Path(__file__).resolve().parent.parent / "test-results" / "screenshots"
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+
+
+@pytest.fixture(scope="session")
+def chromium():
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(
+            executable_path=str(CHROMIUM), headless=True, args=CHROMIUM_ARGS
+        )
+        yield browser
+        browser.close()
+
+
+@pytest.fixture
+def page(chromium):
+    """A fresh browser tab; `page.screenshot_as(name)` saves test-results/screenshots/NAME.png."""
+    context = chromium.new_context(viewport={"width": 1280, "height": 900})
+    tab = context.new_page()
+
+    def screenshot_as(name, **kwargs):
+        SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+        tab.screenshot(path=str(SCREENSHOTS / f"{name}.png"), full_page=True, **kwargs)
+
+    tab.screenshot_as = screenshot_as
+    yield tab
+    context.close()
