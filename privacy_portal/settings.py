@@ -197,6 +197,20 @@ CELERY_TASK_ALWAYS_EAGER = env.bool("CELERY_TASK_ALWAYS_EAGER", default=False)
 SWEEP_INTERVAL_SECONDS = env.int("SWEEP_INTERVAL_SECONDS", default=300)
 SWEEP_STALE_AFTER_INTERVALS = env.int("SWEEP_STALE_AFTER_INTERVALS", default=3)
 
+# --- The legal clock (core/legal_clock.py) ---------------------------------------------------
+# The notice's figures are the defaults; where the law is stricter for the consumer, the law's.
+ACKNOWLEDGE_WITHIN_BUSINESS_DAYS = env.int("ACKNOWLEDGE_WITHIN_BUSINESS_DAYS", default=10)
+RESPOND_WITHIN_DAYS = env.int("RESPOND_WITHIN_DAYS", default=30)
+EXTENDED_RESPONSE_MAX_DAYS = env.int("EXTENDED_RESPONSE_MAX_DAYS", default=90)
+OPT_OUT_WITHIN_BUSINESS_DAYS = env.int("OPT_OUT_WITHIN_BUSINESS_DAYS", default=15)
+MARKETING_OPT_OUT_BUSINESS_DAYS = env.int("MARKETING_OPT_OUT_BUSINESS_DAYS", default=5)
+OPT_OUT_REASK_AFTER_MONTHS = env.int("OPT_OUT_REASK_AFTER_MONTHS", default=12)
+REQUEST_RECORD_RETENTION_MONTHS = env.int("REQUEST_RECORD_RETENTION_MONTHS", default=24)
+KNOW_REPORT_LOOKBACK_MONTHS = env.int("KNOW_REPORT_LOOKBACK_MONTHS", default=12)
+# Business days skip weekends and these holidays (the `holidays` package).
+HOLIDAY_COUNTRY = env.str("HOLIDAY_COUNTRY", default="US")
+HOLIDAY_SUBDIVISION = env.str("HOLIDAY_SUBDIVISION", default="CA")
+
 # --- The business ---------------------------------------------------------------------------
 COMPANY_NAME = env.str("COMPANY_NAME", default="DP Dream Pairs Inc.")
 COMPANY_PRIVACY_EMAIL = env.str("COMPANY_PRIVACY_EMAIL", default="privacy@example.com")
