@@ -51,10 +51,6 @@ def _private_files_in_tmp(settings, tmp_path):
     settings.PRIVATE_FILES_ROOT = tmp_path / "private"
 
 
-# pytest-django's live_server runs in a thread while Playwright's sync API holds an event loop
-# in the test thread; Django would otherwise refuse ORM calls from that thread.
-os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
-
 SCREENSHOTS = Path(__file__).resolve().parent.parent / "test-results" / "screenshots"
 CHROMIUM_ARGS = [
     "--no-sandbox",
@@ -71,12 +67,16 @@ CHROMIUM_ARGS = [
 def chromium():
     from playwright.sync_api import sync_playwright
 
+    # Playwright's sync API runs an event loop in the test thread, and Django refuses ORM calls
+    # from a thread with a running loop. Only the browser tests need this; set it just for them.
+    os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(
             executable_path=str(CHROMIUM), headless=True, args=CHROMIUM_ARGS
         )
         yield browser
         browser.close()
+    del os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"]
 
 
 @pytest.fixture
