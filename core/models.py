@@ -17,3 +17,50 @@ class SweepState(models.Model):
 
     def __str__(self):
         return f"{self.name} (last finished {self.last_finished_at})"
+
+
+class OutboundEmail(models.Model):
+    """The outbox: every email the portal sends is first a row here.
+
+    The row is written in the same transaction as the change that causes it, so a request is
+    never saved without its email nor an email sent for a change that rolled back. A task sends
+    it right after commit; when the broker is down or a send fails, the sweep sends it later
+    (with backoff), so nothing is lost and the website never waits for the broker.
+
+    `dedupe_key` makes "each kind of notice at most once" a database rule: a second notice with
+    the same key is not queued at all.
+    """
+
+    class State(models.TextChoices):
+        PENDING = "pending", "Waiting to be sent"
+        SENT = "sent", "Sent"
+        FAILED = "failed", "Failed; needs attention"
+
+    to = models.EmailField()
+    subject = models.CharField(max_length=255)
+    body_text = models.TextField()
+    body_html = models.TextField(blank=True)
+    kind = models.CharField(max_length=60, help_text="Which notice this is, e.g. request.received")
+    dedupe_key = models.CharField(max_length=200, unique=True, null=True, blank=True)
+    state = models.CharField(max_length=10, choices=State.choices, default=State.PENDING)
+    created_at = models.DateTimeField(auto_now_add=True)
+    sent_at = models.DateTimeField(null=True, blank=True)
+    attempts = models.PositiveSmallIntegerField(default=0)
+    next_attempt_at = models.DateTimeField(null=True, blank=True)
+    # Who holds the right to send it until when; a crashed sender's claim simply expires.
+    claimed_until = models.DateTimeField(null=True, blank=True)
+    last_error = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["created_at"]
+        indexes = [
+            # The sweep's outbox step reads pending emails whose next attempt is due.
+            models.Index(
+                fields=["next_attempt_at"],
+                name="outbox_pending_due",
+                condition=models.Q(state="pending"),
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.kind} to {self.to} ({self.state})"

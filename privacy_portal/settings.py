@@ -168,6 +168,18 @@ SERVER_EMAIL = DEFAULT_FROM_EMAIL
 REDIS_URL = env.str("REDIS_URL", default="")
 BROKER_DIR = Path(env.str("BROKER_DIR", default=str(VAR_DIR / "broker")))
 CELERY_BROKER_URL = env.str("CELERY_BROKER_URL", default=REDIS_URL or "filesystem://")
+REDIS_BROKER_TRANSPORT_OPTIONS = {
+    # Longer than the longest task (CELERY_TASK_TIME_LIMIT) so Redis never re-delivers a task
+    # that is still running.
+    "visibility_timeout": env.int("CELERY_VISIBILITY_TIMEOUT", default=3600),
+    # Publishing gives up at once when Redis is down (kombu would otherwise retry for about six
+    # seconds): what we publish is backed by the database (the outbox, deadline columns) and the
+    # sweep delivers it later, so no page ever waits on the broker.
+    "max_retries": 1,
+    "interval_start": 0,
+    "interval_step": 0.1,
+    "interval_max": 0.2,
+}
 if CELERY_BROKER_URL.startswith("filesystem://"):
     CELERY_BROKER_TRANSPORT_OPTIONS = {
         "data_folder_in": str(BROKER_DIR / "queue"),
@@ -176,11 +188,7 @@ if CELERY_BROKER_URL.startswith("filesystem://"):
         "store_processed": False,
     }
 else:
-    CELERY_BROKER_TRANSPORT_OPTIONS = {
-        # Longer than the longest task (CELERY_TASK_TIME_LIMIT) so Redis never re-delivers a
-        # task that is still running.
-        "visibility_timeout": env.int("CELERY_VISIBILITY_TIMEOUT", default=3600),
-    }
+    CELERY_BROKER_TRANSPORT_OPTIONS = REDIS_BROKER_TRANSPORT_OPTIONS
 CELERY_TASK_IGNORE_RESULT = True  # tasks report through the database, not a result backend
 CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True

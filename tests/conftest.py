@@ -92,3 +92,51 @@ def page(chromium):
     tab.screenshot_as = screenshot_as
     yield tab
     context.close()
+
+
+@pytest.fixture(autouse=True)
+def _tasks_run_in_process(request):
+    """Unit tests run Celery tasks in the test process, never through var/broker. Tests marked
+    `services` use the real broker and a real worker instead."""
+    from privacy_portal.celery import app
+
+    if "services" in request.keywords:
+        yield
+        return
+    previous = app.conf.task_always_eager
+    app.conf.task_always_eager = True
+    yield
+    app.conf.task_always_eager = previous
+
+
+@pytest.fixture
+def email_templates(settings):
+    """Adds tests/templates, which holds an example email, to the template folders."""
+    templates = [dict(engine) for engine in settings.TEMPLATES]
+    templates[0]["DIRS"] = [*templates[0]["DIRS"], Path(__file__).parent / "templates"]
+    settings.TEMPLATES = templates
+
+
+@pytest.fixture
+def broker_unreachable():
+    """The broker is down: nothing listens where the app sends its tasks."""
+    from django.conf import settings
+
+    from privacy_portal.celery import app
+
+    saved = (app.conf.task_always_eager, app.conf.broker_url, app.conf.broker_transport_options)
+    app.conf.task_always_eager = False
+    app.conf.broker_url = "redis://127.0.0.1:1/0"  # port 1: the connection is refused at once
+    app.conf.broker_transport_options = settings.REDIS_BROKER_TRANSPORT_OPTIONS
+    _forget_broker_connections(app)
+    yield
+    app.conf.task_always_eager, app.conf.broker_url, app.conf.broker_transport_options = saved
+    _forget_broker_connections(app)
+
+
+def _forget_broker_connections(app):
+    # Celery caches its connection and producer pools on first use; drop them so the next
+    # publish connects to whatever broker_url says now.
+    app._pool = None
+    if "amqp" in app.__dict__:
+        app.amqp._producer_pool = None

@@ -53,12 +53,9 @@ def test_healthz_turns_unavailable_when_the_sweep_is_older_than_three_intervals(
     assert response.json()["sweep"]["ok"] is False
 
 
-def test_healthz_reports_a_broker_that_cannot_be_reached(client, monkeypatch):
-    from privacy_portal.celery import app
-
+@pytest.mark.usefixtures("broker_unreachable")
+def test_healthz_reports_a_broker_that_cannot_be_reached(client):
     sweep_run()
-    # Nothing listens on port 1: the connection is refused at once.
-    monkeypatch.setattr(app.conf, "broker_url", "redis://127.0.0.1:1/0")
 
     response = client.get("/healthz")
 
