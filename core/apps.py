@@ -25,7 +25,7 @@ def _make_filesystem_broker_folders():
     from django.conf import settings
 
     if settings.CELERY_BROKER_URL.startswith("filesystem://"):
-        for key in ("data_folder_in", "data_folder_out", "processed_folder"):
+        for key in ("data_folder_in", "data_folder_out", "processed_folder", "control_folder"):
             Path(str(settings.CELERY_BROKER_TRANSPORT_OPTIONS[key])).mkdir(
                 parents=True, exist_ok=True
             )
