@@ -10,7 +10,7 @@ from django.db.models import Count, Prefetch
 from .models import BusinessPurpose, Category, Sharing, Source, ThirdPartyCategory
 
 
-class SlugFixedOnceSavedMixin:
+class SlugFixedOnceSavedMixin(admin.ModelAdmin):
     """Slug typed (prefilled from the name) when a row is added, read-only afterwards."""
 
     def get_readonly_fields(self, request, obj=None):

@@ -79,7 +79,7 @@ def _enqueue_send(email_id: int) -> None:
     from .tasks import send_email
 
     try:
-        send_email.apply_async(args=[email_id], retry=False)
+        send_email.apply_async(args=(email_id,), retry=False)
     except Exception:
         logger.warning("Broker unavailable; email %s will go out with the next sweep", email_id)
 

@@ -126,11 +126,15 @@ def broker_unreachable():
 
     saved = (app.conf.task_always_eager, app.conf.broker_url, app.conf.broker_transport_options)
     app.conf.task_always_eager = False
-    app.conf.broker_url = "redis://127.0.0.1:1/0"  # port 1: the connection is refused at once
+    app.conf.broker_url = "redis://127.0.0.1:1/0"  # type: ignore[misc]  # port 1: refused at once
     app.conf.broker_transport_options = settings.REDIS_BROKER_TRANSPORT_OPTIONS
     _forget_broker_connections(app)
     yield
-    app.conf.task_always_eager, app.conf.broker_url, app.conf.broker_transport_options = saved
+    (
+        app.conf.task_always_eager,
+        app.conf.broker_url,  # type: ignore[misc]
+        app.conf.broker_transport_options,
+    ) = saved
     _forget_broker_connections(app)
 
 

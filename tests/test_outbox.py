@@ -17,7 +17,7 @@ pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("email_templates")]
 
 
 def queue_example(**overrides):
-    arguments = {
+    arguments: dict = {
         "to": "dana@example.com",
         "template": "example",
         "context": {"name": "Dana", "reference": "PR-2026-000001"},
@@ -38,7 +38,7 @@ def test_a_queued_email_is_sent_once_the_transaction_commits(django_capture_on_c
     assert message.to == ["dana@example.com"]
     assert message.subject == "Your request PR-2026-000001"
     assert "Hello Dana," in message.body
-    assert message.alternatives[0][1] == "text/html"
+    assert message.alternatives[0][1] == "text/html"  # type: ignore[attr-defined]
     assert OutboundEmail.objects.get().state == OutboundEmail.State.SENT
 
 
