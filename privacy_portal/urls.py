@@ -12,5 +12,6 @@ urlpatterns = [
     path("", core_views.home, name="home"),
     path("healthz", core_views.healthz, name="healthz"),
     path("", include("consent.urls")),
+    path("account/", include("accounts.urls")),
     path("admin/", admin.site.urls),
 ]
