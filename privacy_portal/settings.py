@@ -223,6 +223,17 @@ KNOW_REPORT_LOOKBACK_MONTHS = env.int("KNOW_REPORT_LOOKBACK_MONTHS", default=12)
 HOLIDAY_COUNTRY = env.str("HOLIDAY_COUNTRY", default="US")
 HOLIDAY_SUBDIVISION = env.str("HOLIDAY_SUBDIVISION", default="CA")
 
+# --- Consumer requests (requests_app) --------------------------------------------------------
+EMAIL_CODE_LIFETIME_MINUTES = env.int("EMAIL_CODE_LIFETIME_MINUTES", default=30)
+EMAIL_CODE_MAX_ATTEMPTS = env.int("EMAIL_CODE_MAX_ATTEMPTS", default=5)
+STATUS_LINK_LIFETIME_MINUTES = env.int("STATUS_LINK_LIFETIME_MINUTES", default=60)
+AGENT_CONFIRMATION_LIFETIME_DAYS = env.int("AGENT_CONFIRMATION_LIFETIME_DAYS", default=7)
+AGENT_DOCUMENT_MAX_BYTES = env.int("AGENT_DOCUMENT_MAX_BYTES", default=5 * 1024 * 1024)
+# Requests to know allowed per consumer in any rolling 12 months (the notice, "Frequency").
+KNOW_REQUESTS_PER_YEAR = env.int("KNOW_REQUESTS_PER_YEAR", default=2)
+# Where the portal links to from emails; the site's public address.
+SITE_URL = env.str("SITE_URL", default="http://127.0.0.1:8000").rstrip("/")
+
 # --- The business ---------------------------------------------------------------------------
 COMPANY_NAME = env.str("COMPANY_NAME", default="DP Dream Pairs Inc.")
 COMPANY_PRIVACY_EMAIL = env.str("COMPANY_PRIVACY_EMAIL", default="privacy@example.com")

@@ -13,5 +13,6 @@ urlpatterns = [
     path("healthz", core_views.healthz, name="healthz"),
     path("", include("consent.urls")),
     path("account/", include("accounts.urls")),
+    path("requests/", include("requests_app.urls")),
     path("admin/", admin.site.urls),
 ]

@@ -1,0 +1,29 @@
+"""Who may see and act on a request in the browser: the account that made it, or a browser
+session that proved it (by submitting it, or through a one-time status link)."""
+
+from django.http import Http404
+
+from .models import PrivacyRequest
+
+SESSION_KEY = "privacy_requests"
+
+
+def grant(http_request, privacy_request: PrivacyRequest) -> None:
+    granted = set(http_request.session.get(SESSION_KEY, []))
+    granted.add(privacy_request.pk)
+    http_request.session[SESSION_KEY] = sorted(granted)
+
+
+def may_access(http_request, privacy_request: PrivacyRequest) -> bool:
+    if privacy_request.pk in http_request.session.get(SESSION_KEY, []):
+        return True
+    user = http_request.user
+    return bool(user.is_authenticated and privacy_request.requester_user_id == user.pk)
+
+
+def get_request_or_404(http_request, reference: str) -> PrivacyRequest:
+    """The request, if this browser may see it; otherwise the same 404 as for no request."""
+    privacy_request = PrivacyRequest.objects.filter(reference=reference).first()
+    if privacy_request is None or not may_access(http_request, privacy_request):
+        raise Http404("No such request")
+    return privacy_request

@@ -1,0 +1,96 @@
+"""Following a request: the one-time status link, and withdrawing."""
+
+from datetime import datetime, timedelta
+
+from django.conf import settings
+from django.db import transaction
+from django.urls import reverse
+from django.utils import timezone
+
+from registry.normalize import normalize_email
+
+from .. import ratelimit
+from ..models import EmailChallenge, PrivacyRequest, RequestEvent, Status
+from .codes import ChallengeError, challenge_issue, challenge_use, make_link_token
+from .history import event_record
+from .notify import notify, site_url
+from .verification import WrongState
+
+
+def status_link_send(*, reference: str, email: str, now: datetime | None = None) -> None:
+    """Email a one-time link to the request's status page if the reference and address belong
+    together. Says nothing either way: the caller shows the same answer whatever happens, so
+    nobody can learn whether a request or a person exists."""
+    now = now or timezone.now()
+    email = normalize_email(email)
+    key = ratelimit.attempt_key("status", email)
+    if ratelimit.locked_until(ratelimit.STATUS_LOOKUPS, key, now=now):
+        return
+    ratelimit.record_attempt(ratelimit.STATUS_LOOKUPS, key, now=now)
+    privacy_request = PrivacyRequest.objects.filter(
+        reference=reference.strip().upper(), requester_email=email
+    ).first()
+    if privacy_request is None:
+        return
+    with transaction.atomic():
+        challenge, secret = challenge_issue(
+            privacy_request=privacy_request,
+            purpose=EmailChallenge.Purpose.STATUS_ACCESS,
+            now=now,
+            lifetime=timedelta(minutes=settings.STATUS_LINK_LIFETIME_MINUTES),
+            link=True,
+        )
+        link = site_url(reverse("requests:status_open", args=[make_link_token(challenge, secret)]))
+        notify(
+            privacy_request=privacy_request,
+            template="status_link",
+            kind="request.status_link",
+            context={"link": link, "minutes": settings.STATUS_LINK_LIFETIME_MINUTES},
+        )
+
+
+def status_link_open(
+    *, challenge_id: int, secret: str, now: datetime | None = None
+) -> PrivacyRequest:
+    """Spend a status link; returns the request it opens. Raises ChallengeError."""
+    now = now or timezone.now()
+    with transaction.atomic():
+        challenge = (
+            EmailChallenge.objects.select_for_update()
+            .select_related("request")
+            .filter(pk=challenge_id, purpose=EmailChallenge.Purpose.STATUS_ACCESS)
+            .first()
+        )
+        if challenge is None:
+            raise ChallengeError("This link is not valid.")
+        challenge_use(challenge=challenge, secret=secret, now=now)
+        return challenge.request
+
+
+def request_withdraw(
+    *, privacy_request: PrivacyRequest, actor=None, now: datetime | None = None
+) -> PrivacyRequest:
+    """The requester withdraws a request that has not been answered. The caller checks that
+    the person is the requester."""
+    now = now or timezone.now()
+    with transaction.atomic():
+        locked = PrivacyRequest.objects.select_for_update().get(pk=privacy_request.pk)
+        if not locked.is_open:
+            raise WrongState("This request has already been answered or closed.")
+        locked.status = Status.WITHDRAWN
+        locked.withdrawn_at = now
+        locked.save(update_fields=["status", "withdrawn_at", "updated_at"])
+        event_record(
+            privacy_request=locked,
+            kind=RequestEvent.Kind.WITHDRAWN,
+            actor=actor,
+            actor_label="consumer",
+            at=now,
+        )
+        notify(
+            privacy_request=locked,
+            template="withdrawn",
+            kind="request.withdrawn",
+            once_key="withdrawn",
+        )
+    return locked

@@ -1,0 +1,20 @@
+from django.urls import path
+
+from . import views
+
+app_name = "requests"
+
+urlpatterns = [
+    path("", views.my_requests, name="mine"),
+    path("new/", views.new_request, name="new"),
+    path("new/details/", views.request_details, name="details"),
+    path("status/", views.status_lookup, name="status_lookup"),
+    path("status/<str:token>/", views.status_open, name="status_open"),
+    path("agent-confirm/<str:token>/", views.agent_confirm, name="agent_confirm"),
+    path("<str:reference>/", views.detail, name="detail"),
+    path("<str:reference>/confirm-email/", views.confirm_email, name="confirm_email"),
+    path("<str:reference>/new-code/", views.resend_code, name="resend_code"),
+    path("<str:reference>/verify/", views.verify, name="verify"),
+    path("<str:reference>/confirm-delete/", views.confirm_delete, name="confirm_delete"),
+    path("<str:reference>/withdraw/", views.withdraw, name="withdraw"),
+]

@@ -1,0 +1,301 @@
+"""Consumer pages for requests. Thin: parse the form, call one service, render or redirect."""
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.http import HttpResponseRedirect
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.views.decorators.http import require_http_methods, require_POST
+
+from core import legal_clock
+
+from . import access, services
+from .forms import (
+    ChooseRequestForm,
+    ConfirmDeleteForm,
+    DataPointsForm,
+    EmailCodeForm,
+    RequestDetailsForm,
+    StatusLookupForm,
+)
+from .models import PrivacyRequest, RequesterKind, RequestType, Status
+from .selectors import consumer_history, requests_of_user
+from .services.codes import split_link_token
+
+
+def next_step_url(privacy_request: PrivacyRequest) -> str:
+    steps: dict[str, str] = {
+        Status.EMAIL_UNCONFIRMED: "requests:confirm_email",
+        Status.VERIFYING: "requests:verify",
+        Status.AWAITING_DELETE_CONFIRMATION: "requests:confirm_delete",
+    }
+    step = steps.get(privacy_request.status, "requests:detail")
+    return reverse(step, args=[privacy_request.reference])
+
+
+def client_ip(http_request) -> str:
+    return http_request.META.get("REMOTE_ADDR", "")
+
+
+@require_http_methods(["GET"])
+def new_request(http_request):
+    """Step one, by GET: what and for whom. Valid answers lead to step two."""
+    form = ChooseRequestForm(http_request.GET or None)
+    if form.is_valid():
+        query = f"?type={form.cleaned_data['type']}&who={form.cleaned_data['who']}"
+        return redirect(reverse("requests:details") + query)
+    return render(http_request, "requests/new.html", {"form": form})
+
+
+@require_http_methods(["GET", "POST"])
+def request_details(http_request):
+    choice = ChooseRequestForm(http_request.GET)
+    if not choice.is_valid():
+        return redirect("requests:new")
+    request_type, who = choice.cleaned_data["type"], choice.cleaned_data["who"]
+    user = http_request.user if http_request.user.is_authenticated else None
+    form = RequestDetailsForm(
+        http_request.POST or None,
+        http_request.FILES or None,
+        request_type=request_type,
+        who=who,
+        user=user,
+    )
+    if http_request.method == "POST" and form.is_valid():
+        try:
+            privacy_request = _submit(http_request, form, request_type, who, user)
+        except services.SubmissionRefused as refusal:
+            form.add_error(None, str(refusal))
+        else:
+            access.grant(http_request, privacy_request)
+            return redirect(next_step_url(privacy_request))
+    return render(
+        http_request,
+        "requests/details.html",
+        {
+            "form": form,
+            "request_type": RequestType(request_type),
+            "who": RequesterKind(who),
+            "account_path": user is not None and who == RequesterKind.SELF,
+        },
+    )
+
+
+def _submit(http_request, form, request_type, who, user) -> PrivacyRequest:
+    data = form.cleaned_data
+    account_path = user is not None and who == RequesterKind.SELF
+    document = None
+    if "permission" in data:
+        document = (data["permission"].read(), form.permission_content_type)
+    consumer = getattr(user, "consumer", None) if account_path else None
+    privacy_request = services.request_submit(
+        request_type=request_type,
+        requester_kind=who,
+        requester_name=(consumer.full_name if consumer else user.get_full_name() or user.email)
+        if account_path
+        else data["requester_name"],
+        requester_email=user.email if account_path else data["requester_email"],
+        subject_name=data.get("subject_name", ""),
+        subject_email=data.get("subject_email", ""),
+        user=user if account_path else None,
+        agent_document=document,
+        client_ip=client_ip(http_request),
+    )
+    if account_path:
+        services.request_verify_account(
+            privacy_request=privacy_request, user=user, password=data["password"]
+        )
+        privacy_request.refresh_from_db()
+    return privacy_request
+
+
+@require_http_methods(["GET", "POST"])
+def confirm_email(http_request, reference):
+    privacy_request = access.get_request_or_404(http_request, reference)
+    if privacy_request.status != Status.EMAIL_UNCONFIRMED:
+        return redirect(next_step_url(privacy_request))
+    form = EmailCodeForm(http_request.POST or None)
+    if http_request.method == "POST" and form.is_valid():
+        try:
+            services.request_confirm_email(
+                privacy_request=privacy_request, code=form.cleaned_data["code"]
+            )
+        except (services.ChallengeError, services.VerificationLocked) as problem:
+            form.add_error("code", str(problem))
+        else:
+            privacy_request.refresh_from_db()
+            return redirect(next_step_url(privacy_request))
+    return render(
+        http_request,
+        "requests/confirm_email.html",
+        {"form": form, "privacy_request": privacy_request},
+    )
+
+
+@require_POST
+def resend_code(http_request, reference):
+    privacy_request = access.get_request_or_404(http_request, reference)
+    if privacy_request.status == Status.EMAIL_UNCONFIRMED:
+        services.resend_code(privacy_request=privacy_request)
+        messages.success(http_request, "We have sent a new code. It replaces the earlier one.")
+    return redirect(next_step_url(privacy_request))
+
+
+def _subject_label(privacy_request: PrivacyRequest) -> str:
+    labels: dict[str, str] = {
+        RequesterKind.AGENT: "The consumer's",
+        RequesterKind.PARENT: "Your child's",
+    }
+    return labels.get(privacy_request.requester_kind, "")
+
+
+@require_http_methods(["GET", "POST"])
+def verify(http_request, reference):
+    privacy_request = access.get_request_or_404(http_request, reference)
+    if privacy_request.status != Status.VERIFYING or privacy_request.requester_user_id:
+        return redirect(next_step_url(privacy_request))
+    form = DataPointsForm(
+        http_request.POST or None,
+        needs_declaration=privacy_request.request_type == RequestType.KNOW_SPECIFIC,
+        subject_label=_subject_label(privacy_request),
+    )
+    if http_request.method == "POST" and form.is_valid():
+        try:
+            outcome = services.request_verify_data_points(
+                privacy_request=privacy_request,
+                answers=form.answers(),
+                declaration_name=form.cleaned_data.get("declaration_name", ""),
+            )
+        except services.VerificationLocked as locked:
+            form.add_error(None, str(locked))
+        else:
+            if outcome.message and not outcome.denied:
+                form.add_error(None, outcome.message)
+            else:
+                if outcome.downgraded:
+                    messages.info(
+                        http_request,
+                        "We could confirm two of your details but not three with a signed "
+                        "declaration, so we will tell you the categories of personal "
+                        "information we hold rather than the specific pieces.",
+                    )
+                privacy_request.refresh_from_db()
+                return redirect(next_step_url(privacy_request))
+    return render(
+        http_request,
+        "requests/verify.html",
+        {"form": form, "privacy_request": privacy_request},
+    )
+
+
+@require_http_methods(["GET", "POST"])
+def confirm_delete(http_request, reference):
+    privacy_request = access.get_request_or_404(http_request, reference)
+    if privacy_request.status != Status.AWAITING_DELETE_CONFIRMATION:
+        return redirect(next_step_url(privacy_request))
+    if (
+        privacy_request.requester_user_id
+        and http_request.user.pk != privacy_request.requester_user_id
+    ):
+        return redirect(f"{reverse('accounts:sign_in')}?next={http_request.path}")
+    ask_password = bool(privacy_request.requester_user_id)
+    form = ConfirmDeleteForm(http_request.POST or None, ask_password=ask_password)
+    if http_request.method == "POST" and form.is_valid():
+        outcome = services.request_confirm_delete(
+            privacy_request=privacy_request,
+            user=http_request.user if ask_password else None,
+            password=form.cleaned_data.get("password", ""),
+        )
+        if outcome.verified:
+            messages.success(http_request, "Thank you. We will delete your personal information.")
+            return redirect("requests:detail", reference=privacy_request.reference)
+        form.add_error("password", outcome.message)
+    return render(
+        http_request,
+        "requests/confirm_delete.html",
+        {"form": form, "privacy_request": privacy_request},
+    )
+
+
+@require_http_methods(["GET"])
+def detail(http_request, reference):
+    privacy_request = access.get_request_or_404(http_request, reference)
+    return render(
+        http_request,
+        "requests/detail.html",
+        {
+            "privacy_request": privacy_request,
+            "history": consumer_history(privacy_request),
+            "received_on": legal_clock.local_date(privacy_request.received_at),
+            "due_on": legal_clock.local_date(privacy_request.current_due_at),
+            "original_due_on": legal_clock.local_date(privacy_request.due_at),
+        },
+    )
+
+
+@require_POST
+def withdraw(http_request, reference):
+    privacy_request = access.get_request_or_404(http_request, reference)
+    try:
+        services.request_withdraw(privacy_request=privacy_request, actor=http_request.user)
+    except services.WrongState as problem:
+        messages.error(http_request, str(problem))
+    else:
+        messages.success(http_request, "Your request has been withdrawn.")
+    return redirect("requests:detail", reference=reference)
+
+
+@require_http_methods(["GET", "POST"])
+def status_lookup(http_request):
+    form = StatusLookupForm(http_request.POST or None)
+    if http_request.method == "POST" and form.is_valid():
+        services.status_link_send(
+            reference=form.cleaned_data["reference"], email=form.cleaned_data["email"]
+        )
+        # The same answer whether or not anything matched.
+        return render(http_request, "requests/status_sent.html")
+    return render(http_request, "requests/status_lookup.html", {"form": form})
+
+
+@require_http_methods(["GET", "POST"])
+def status_open(http_request, token):
+    """GET shows a button; only POST spends the link, so mail scanners that fetch links do not
+    use it up."""
+    parts = split_link_token(token)
+    if http_request.method == "POST" and parts:
+        try:
+            privacy_request = services.status_link_open(challenge_id=parts[0], secret=parts[1])
+        except services.ChallengeError as problem:
+            return render(http_request, "requests/link_problem.html", {"problem": str(problem)})
+        access.grant(http_request, privacy_request)
+        return HttpResponseRedirect(reverse("requests:detail", args=[privacy_request.reference]))
+    if parts is None:
+        return render(
+            http_request, "requests/link_problem.html", {"problem": "This link is not valid."}
+        )
+    return render(http_request, "requests/status_open.html")
+
+
+@require_http_methods(["GET", "POST"])
+def agent_confirm(http_request, token):
+    parts = split_link_token(token)
+    if http_request.method == "POST" and parts:
+        try:
+            services.request_consumer_confirms_agent(challenge_id=parts[0], secret=parts[1])
+        except (services.ChallengeError, services.WrongState) as problem:
+            return render(http_request, "requests/link_problem.html", {"problem": str(problem)})
+        return render(http_request, "requests/agent_confirmed.html")
+    if parts is None:
+        return render(
+            http_request, "requests/link_problem.html", {"problem": "This link is not valid."}
+        )
+    return render(http_request, "requests/agent_confirm.html")
+
+
+@login_required
+def my_requests(http_request):
+    return render(
+        http_request,
+        "requests/mine.html",
+        {"privacy_requests": requests_of_user(http_request.user)},
+    )
