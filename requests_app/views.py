@@ -33,6 +33,16 @@ def next_step_url(privacy_request: PrivacyRequest) -> str:
     return reverse(step, args=[privacy_request.reference])
 
 
+def posted(http_request):
+    """The submitted data on POST (even when empty, so that an empty form shows its errors),
+    None on GET."""
+    return http_request.POST if http_request.method == "POST" else None
+
+
+def posted_files(http_request):
+    return http_request.FILES if http_request.method == "POST" else None
+
+
 def client_ip(http_request) -> str:
     return http_request.META.get("REMOTE_ADDR", "")
 
@@ -55,8 +65,8 @@ def request_details(http_request):
     request_type, who = choice.cleaned_data["type"], choice.cleaned_data["who"]
     user = http_request.user if http_request.user.is_authenticated else None
     form = RequestDetailsForm(
-        http_request.POST or None,
-        http_request.FILES or None,
+        posted(http_request),
+        posted_files(http_request),
         request_type=request_type,
         who=who,
         user=user,
@@ -114,7 +124,7 @@ def confirm_email(http_request, reference):
     privacy_request = access.get_request_or_404(http_request, reference)
     if privacy_request.status != Status.EMAIL_UNCONFIRMED:
         return redirect(next_step_url(privacy_request))
-    form = EmailCodeForm(http_request.POST or None)
+    form = EmailCodeForm(posted(http_request))
     if http_request.method == "POST" and form.is_valid():
         try:
             services.request_confirm_email(
@@ -155,7 +165,7 @@ def verify(http_request, reference):
     if privacy_request.status != Status.VERIFYING or privacy_request.requester_user_id:
         return redirect(next_step_url(privacy_request))
     form = DataPointsForm(
-        http_request.POST or None,
+        posted(http_request),
         needs_declaration=privacy_request.request_type == RequestType.KNOW_SPECIFIC,
         subject_label=_subject_label(privacy_request),
     )
@@ -199,7 +209,7 @@ def confirm_delete(http_request, reference):
     ):
         return redirect(f"{reverse('accounts:sign_in')}?next={http_request.path}")
     ask_password = bool(privacy_request.requester_user_id)
-    form = ConfirmDeleteForm(http_request.POST or None, ask_password=ask_password)
+    form = ConfirmDeleteForm(posted(http_request), ask_password=ask_password)
     if http_request.method == "POST" and form.is_valid():
         outcome = services.request_confirm_delete(
             privacy_request=privacy_request,
@@ -247,7 +257,7 @@ def withdraw(http_request, reference):
 
 @require_http_methods(["GET", "POST"])
 def status_lookup(http_request):
-    form = StatusLookupForm(http_request.POST or None)
+    form = StatusLookupForm(posted(http_request))
     if http_request.method == "POST" and form.is_valid():
         services.status_link_send(
             reference=form.cleaned_data["reference"], email=form.cleaned_data["email"]

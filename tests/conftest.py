@@ -29,6 +29,13 @@ def browser_available() -> tuple[bool, str]:
     return True, ""
 
 
+def pytest_configure(config):
+    from django.conf import settings
+
+    # Real hashers are slow on purpose; tests create and check many passwords.
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
 def pytest_collection_modifyitems(config, items):
     rules = [
         ("services", services_available, "REQUIRE_SERVICES"),

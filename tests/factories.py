@@ -16,7 +16,9 @@ from django.utils import timezone
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from consent.models import Category, Source
+from core import legal_clock
 from registry.models import Consumer, DataSystem, Order, PersonalRecord
+from requests_app.models import Channel, PrivacyRequest, RequesterKind, RequestType, Status
 
 PASSWORD = "correct-horse-battery-staple"
 
@@ -194,3 +196,23 @@ def inventory() -> None:
         CategoryFactory(slug=slug)
     for slug in NOTICE_SOURCES:
         SourceFactory(slug=slug)
+
+
+class PrivacyRequestFactory(factory.django.DjangoModelFactory[PrivacyRequest]):
+    """A request as submitted on the website, its deadlines computed from `received_at`.
+    Tests that exercise submission itself go through requests_app.services.request_submit."""
+
+    class Meta:
+        model = PrivacyRequest
+
+    reference = factory.Sequence(lambda n: f"PR-2026-{900000 + n:06d}")
+    request_type = RequestType.KNOW_CATEGORIES
+    requested_type = factory.SelfAttribute("request_type")
+    requester_kind = RequesterKind.SELF
+    channel = Channel.WEB
+    status = Status.VERIFYING
+    requester_name = "Dana Shopper"
+    requester_email = factory.Sequence(lambda n: f"requester{n}@example.com")
+    received_at = factory.LazyFunction(timezone.now)
+    acknowledge_by = factory.LazyAttribute(lambda r: legal_clock.acknowledge_by(r.received_at))
+    due_at = factory.LazyAttribute(lambda r: legal_clock.respond_by(r.received_at))

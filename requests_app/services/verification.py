@@ -106,19 +106,28 @@ def request_confirm_email(
             raise ChallengeError("Ask for a new code below.")
         try:
             challenge_use(challenge=challenge, secret=code, now=now)
-        except ChallengeError:
-            ratelimit.record_attempt(ratelimit.FAILED_CODES, key, now=now)
-            raise
-        locked.email_confirmed_at = now
-        locked.status = Status.VERIFYING
-        locked.save(update_fields=["email_confirmed_at", "status", "updated_at"])
-        event_record(
-            privacy_request=locked,
-            kind=RequestEvent.Kind.EMAIL_CONFIRMED,
-            actor_label=_requester_label(locked),
-            at=now,
-        )
+        except ChallengeError as wrong_code:
+            problem = wrong_code
+        else:
+            problem = None
+            _email_confirmed(locked, now=now)
+    if problem is not None:
+        # Recorded after the transaction: raised inside it, the record would roll back too.
+        ratelimit.record_attempt(ratelimit.FAILED_CODES, key, now=now)
+        raise problem
     return locked
+
+
+def _email_confirmed(locked: PrivacyRequest, *, now: datetime) -> None:
+    locked.email_confirmed_at = now
+    locked.status = Status.VERIFYING
+    locked.save(update_fields=["email_confirmed_at", "status", "updated_at"])
+    event_record(
+        privacy_request=locked,
+        kind=RequestEvent.Kind.EMAIL_CONFIRMED,
+        actor_label=_requester_label(locked),
+        at=now,
+    )
 
 
 def _requester_label(privacy_request: PrivacyRequest) -> str:
