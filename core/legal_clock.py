@@ -37,6 +37,18 @@ def end_of_day(day: date) -> datetime:
     return local.astimezone(UTC)
 
 
+def start_of_day(day: date) -> datetime:
+    """The first instant of `day` in the business's time zone, in UTC."""
+    return datetime.combine(day, time.min, tzinfo=business_zone()).astimezone(UTC)
+
+
+def kept_until_passed(*, now: datetime, months: int = 0, days: int = 0) -> datetime:
+    """The instant before which something dated must be, for a retention period of `months`
+    months and `days` days counted from its date to have ended by now."""
+    day = add_months(local_date(now), -months) - timedelta(days=days)
+    return start_of_day(day)
+
+
 @lru_cache(maxsize=64)
 def _holidays_of(country: str, subdivision: str, year: int) -> frozenset[date]:
     calendar = holidays.country_holidays(country, subdiv=subdivision, years=year)
@@ -111,8 +123,7 @@ def marketing_preference_effective_by(received_at: datetime) -> datetime:
 def reauthorization_ask_from(opted_out_at: datetime) -> datetime:
     """The earliest the business may ask once whether the consumer will authorize sale again:
     12 months after the opt-out (Civ. Code 1798.135), from the start of that day."""
-    day = add_months(local_date(opted_out_at), settings.OPT_OUT_REASK_AFTER_MONTHS)
-    return datetime.combine(day, time.min, tzinfo=business_zone()).astimezone(UTC)
+    return start_of_day(add_months(local_date(opted_out_at), settings.OPT_OUT_REASK_AFTER_MONTHS))
 
 
 def request_record_purge_after(answered_at: datetime) -> datetime:
@@ -127,5 +138,4 @@ def retention_ends(collected_at: datetime, *, days: int) -> datetime:
 
 def know_report_lookback_start(received_at: datetime) -> datetime:
     """A report to know covers the 12 months before receipt (the notice)."""
-    day = add_months(local_date(received_at), -settings.KNOW_REPORT_LOOKBACK_MONTHS)
-    return datetime.combine(day, time.min, tzinfo=business_zone()).astimezone(UTC)
+    return start_of_day(add_months(local_date(received_at), -settings.KNOW_REPORT_LOOKBACK_MONTHS))

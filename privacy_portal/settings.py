@@ -231,6 +231,12 @@ AGENT_CONFIRMATION_LIFETIME_DAYS = env.int("AGENT_CONFIRMATION_LIFETIME_DAYS", d
 AGENT_DOCUMENT_MAX_BYTES = env.int("AGENT_DOCUMENT_MAX_BYTES", default=5 * 1024 * 1024)
 # Requests to know allowed per consumer in any rolling 12 months (the notice, "Frequency").
 KNOW_REQUESTS_PER_YEAR = env.int("KNOW_REQUESTS_PER_YEAR", default=2)
+# The legal clock's timed work (requests_app/sweeps.py).
+REMINDER_DAYS_LEFT = [int(d) for d in env.list("REMINDER_DAYS_LEFT", default=["10", "5", "1"])]
+CLOSE_UNCONFIRMED_AFTER_DAYS = env.int("CLOSE_UNCONFIRMED_AFTER_DAYS", default=7)
+PRIVACY_OFFICER_GROUP = env.str("PRIVACY_OFFICER_GROUP", default="Privacy officer")
+# Overdue work is escalated to every privacy officer, and to this address too when set.
+ESCALATION_EMAIL = env.str("ESCALATION_EMAIL", default="")
 # Where the portal links to from emails; the site's public address.
 SITE_URL = env.str("SITE_URL", default="http://127.0.0.1:8000").rstrip("/")
 

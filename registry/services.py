@@ -712,3 +712,19 @@ def _upsert_orders(consumer: Consumer, orders: list[_Order], *, shop_database: D
             current.save(update_fields=fields)
             changed = True
     return changed
+
+
+def records_past_retention_purge(*, now) -> int:
+    """Delete personal records kept longer than their category's retention period (the
+    inventory's retention_days; saved payment cards: one year, the notice)."""
+    from consent.models import Category
+    from core import legal_clock
+
+    deleted = 0
+    for category in Category.objects.filter(retention_days__isnull=False):
+        before = legal_clock.kept_until_passed(now=now, days=category.retention_days or 0)
+        count, _ = PersonalRecord.objects.filter(
+            category=category, collected_at__lt=before
+        ).delete()
+        deleted += count
+    return deleted

@@ -4,6 +4,8 @@ Deadlines are stored columns computed by core.legal_clock when the request is re
 sweep reads them (partial indexes below), never a month-long task.
 """
 
+from datetime import timedelta
+
 from django.conf import settings
 from django.db import models
 from django.db.models import F, Q
@@ -147,6 +149,18 @@ class PrivacyRequest(models.Model):
     denial_reason = models.CharField(max_length=20, choices=DenialReason.choices, blank=True)
     denial_explanation = models.TextField(blank=True)
     withdrawn_at = models.DateTimeField(null=True, blank=True)
+    closed_at = models.DateTimeField(null=True, blank=True)
+    # The officer working the request; reminders go to them, or to every officer when unset.
+    assigned_to = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="assigned_requests",
+    )
+    # 24 months after the answer the sweep erases the personal data, keeping the minimal
+    # record 11 CCR 7101 asks for (dates, type, channel, nature of the response, reason).
+    personal_data_purged_at = models.DateTimeField(null=True, blank=True)
 
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
@@ -175,6 +189,18 @@ class PrivacyRequest(models.Model):
             models.CheckConstraint(
                 condition=Q(extended_due_at__isnull=True) | Q(extended_due_at__gt=F("due_at")),
                 name="extension_after_due",
+            ),
+            # At most 90 days from receipt (Civ. Code 1798.130(a)(2)); the extra day allows for
+            # the end of the local day. requests_app.services.request_extend holds the exact rule.
+            models.CheckConstraint(
+                condition=Q(extended_due_at__isnull=True)
+                | Q(extended_due_at__lte=F("received_at") + timedelta(days=91)),
+                name="extension_within_ninety_days",
+            ),
+            # An extension comes with the reason the consumer is told (Civ. Code 1798.130).
+            models.CheckConstraint(
+                condition=Q(extended_due_at__isnull=True) | ~Q(extension_reason=""),
+                name="extension_has_reason",
             ),
         ]
 
@@ -210,7 +236,11 @@ class RequestEvent(models.Model):
         DENIED = "denied", "Request denied"
         WITHDRAWN = "withdrawn", "Request withdrawn"
         EMAIL_SENT = "email_sent", "Email sent"
+        EXTENDED = "extended", "Deadline extended"
+        REMINDER = "reminder", "Deadline reminder sent to staff"
+        ESCALATED = "escalated", "Overdue: escalated"
         CLOSED = "closed", "Request closed"
+        PERSONAL_DATA_PURGED = "personal_data_purged", "Personal data erased after 24 months"
 
     request = models.ForeignKey(PrivacyRequest, on_delete=models.CASCADE, related_name="events")
     at = models.DateTimeField(db_index=True)
@@ -235,6 +265,34 @@ class RequestEvent(models.Model):
 
     def delete(self, *args, **kwargs):
         raise ValueError("The request history is append-only: events are never deleted.")
+
+
+class DeadlineNotice(models.Model):
+    """A timed notice the sweep sent for a request. The unique constraint makes "each kind of
+    notice at most once per request" a database rule: the sweep claims a notice by inserting
+    its row, so two sweeps at once, or one after an outage, cannot send it twice."""
+
+    class Kind(models.TextChoices):
+        ACKNOWLEDGMENT = "acknowledgment", "Acknowledgment to the consumer"
+        REMINDER_10 = "reminder_10", "Reminder: 10 days left"
+        REMINDER_5 = "reminder_5", "Reminder: 5 days left"
+        REMINDER_1 = "reminder_1", "Reminder: 1 day left"
+        OVERDUE = "overdue", "Escalation: overdue"
+        CLOSED_UNCONFIRMED = "closed_unconfirmed", "Closed: email never confirmed"
+
+    request = models.ForeignKey(PrivacyRequest, on_delete=models.CASCADE, related_name="notices")
+    kind = models.CharField(max_length=30, choices=Kind.choices)
+    sent_at = models.DateTimeField()
+    # A reminder that a later, more urgent one made pointless is recorded but not emailed.
+    superseded = models.BooleanField(default=False)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["request", "kind"], name="one_notice_per_kind")
+        ]
+
+    def __str__(self):
+        return f"{self.get_kind_display()} for request {self.request_id}"
 
 
 class DataPoint(models.TextChoices):

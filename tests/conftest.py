@@ -151,3 +151,20 @@ def _forget_broker_connections(app):
     app._pool = None
     if "amqp" in app.__dict__:
         app.amqp._producer_pool = None
+
+
+@pytest.fixture
+def officer_client(client):
+    """A browser signed in as a privacy officer who has entered their second factor."""
+    from django_otp import DEVICE_ID_SESSION_KEY
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    from tests import factories
+
+    officer = factories.privacy_officer()
+    client.force_login(officer)
+    session = client.session
+    session[DEVICE_ID_SESSION_KEY] = TOTPDevice.objects.get(user=officer).persistent_id
+    session.save()
+    client.officer = officer
+    return client

@@ -1,6 +1,7 @@
 """Walking a consumer through the request pages with Django's test client."""
 
 import re
+from datetime import timedelta
 
 from django.core import mail
 from django.utils import timezone
@@ -12,9 +13,9 @@ CODE_PATTERN = re.compile(r"code to confirm this email address: (\d{6})")
 
 
 def deliver_emails():
-    """Send what the outbox holds (what the worker or the sweep would do) and return the
-    messages sent so far."""
-    outbox_send_due(now=timezone.now())
+    """Send everything the outbox holds (what the worker or the sweep would do), including
+    emails queued by a test that travelled in time, and return the messages sent so far."""
+    outbox_send_due(now=timezone.now() + timedelta(days=3650))
     return mail.outbox
 
 

@@ -67,7 +67,7 @@ def consumer_form_pages(client):
     yield "status lookup", client.get("/requests/status/")
     for request_type in RequestType.values:
         for who in RequesterKind.values:
-            pending = factories.PrivacyRequestFactory(
+            pending = factories.PrivacyRequestFactory.create(
                 request_type=request_type, requester_kind=who, status=Status.EMAIL_UNCONFIRMED
             )
             _grant(client, pending)
@@ -78,7 +78,7 @@ def consumer_form_pages(client):
                 f"verify {request_type} {who}",
                 client.get(f"/requests/{pending.reference}/verify/"),
             )
-    deletion = factories.PrivacyRequestFactory(status=Status.AWAITING_DELETE_CONFIRMATION)
+    deletion = factories.PrivacyRequestFactory.create(status=Status.AWAITING_DELETE_CONFIRMATION)
     _grant(client, deletion)
     yield "deletion", client.get(f"/requests/{deletion.reference}/confirm-delete/")
     for path in ("/do-not-sell/", "/preferences/"):
@@ -111,7 +111,7 @@ def test_account_holders_are_asked_only_for_their_own_password(client):
     ana = factories.consumer_with_account()
     client.force_login(ana.user)
     details = client.get("/requests/new/details/?type=delete&who=self")
-    submitted = factories.PrivacyRequestFactory(
+    submitted = factories.PrivacyRequestFactory.create(
         requester_user=ana.user, status=Status.AWAITING_DELETE_CONFIRMATION
     )
     deletion = client.get(f"/requests/{submitted.reference}/confirm-delete/")

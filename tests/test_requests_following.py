@@ -1,6 +1,7 @@
 """Following a request: the one-time status link, the status page, and withdrawing."""
 
 import re
+from datetime import timedelta
 
 import pytest
 import time_machine
@@ -16,7 +17,7 @@ pytestmark = pytest.mark.django_db
 
 @pytest.fixture
 def dana_request():
-    return factories.PrivacyRequestFactory(
+    return factories.PrivacyRequestFactory.create(
         requester_email="dana@example.com", status=Status.VERIFIED
     )
 
@@ -60,7 +61,7 @@ def test_an_expired_status_link_is_refused(client, dana_request):
     ask_for_link(client, dana_request.reference, "dana@example.com")
     path = link_path("dana@example.com")
 
-    with time_machine.travel(timezone.now() + timezone.timedelta(minutes=61)):
+    with time_machine.travel(timezone.now() + timedelta(minutes=61)):
         response = Client().post(path)
 
     assert "This code has expired." in response.text
@@ -96,7 +97,7 @@ def test_the_status_page_shows_type_dates_step_and_consumer_history(client, dana
 
 
 def test_the_status_page_shows_an_extension_and_its_reason(client, dana_request):
-    dana_request.extended_due_at = dana_request.due_at + timezone.timedelta(days=30)
+    dana_request.extended_due_at = dana_request.due_at + timedelta(days=30)
     dana_request.extension_reason = "Your records are spread over several systems."
     dana_request.save()
     ask_for_link(client, dana_request.reference, "dana@example.com")

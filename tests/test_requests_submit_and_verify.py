@@ -2,6 +2,7 @@
 requests). The scenarios walk the pages with the test client, as the consumer would."""
 
 import re
+from datetime import timedelta
 
 import pytest
 from django.core import mail
@@ -149,7 +150,7 @@ def test_an_expired_code_is_refused_and_a_new_one_can_be_sent(client, dana):
     from django.utils import timezone
 
     privacy_request = start(client)
-    with time_machine.travel(timezone.now() + timezone.timedelta(minutes=31)):
+    with time_machine.travel(timezone.now() + timedelta(minutes=31)):
         response = confirm_email(client, privacy_request)
         assert "This code has expired" in response.text
 

@@ -22,6 +22,7 @@ def request_context(privacy_request: PrivacyRequest) -> dict:
         "received_on": legal_clock.local_date(privacy_request.received_at),
         "due_on": legal_clock.local_date(privacy_request.current_due_at),
         "status_url": site_url(reverse("requests:status_lookup")),
+        "new_request_url": site_url(reverse("requests:new")),
         "notice_url": site_url(reverse("consent:what_we_collect")),
         "opt_out_url": site_url("/do-not-sell/"),
     }

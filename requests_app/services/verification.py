@@ -104,12 +104,12 @@ def request_confirm_email(
         )
         if challenge is None:
             raise ChallengeError("Ask for a new code below.")
+        problem: ChallengeError | None = None
         try:
             challenge_use(challenge=challenge, secret=code, now=now)
         except ChallengeError as wrong_code:
             problem = wrong_code
         else:
-            problem = None
             _email_confirmed(locked, now=now)
     if problem is not None:
         # Recorded after the transaction: raised inside it, the record would roll back too.
