@@ -151,3 +151,30 @@ def test_the_sweep_command_runs_the_sweep(capsys):
 
     assert "Sweep finished." in capsys.readouterr().out
     assert SweepState.objects.get(name="sweep").run_count == 1
+
+
+def test_celery_is_configured_so_a_crashed_worker_loses_no_task(settings):
+    from privacy_portal.celery import app
+
+    assert app.conf.task_acks_late is True
+    assert app.conf.task_reject_on_worker_lost is True
+    assert app.conf.worker_prefetch_multiplier == 1
+    assert app.conf.task_soft_time_limit < app.conf.task_time_limit
+    # Redis re-delivers an unacknowledged task after the visibility timeout: it must outlast
+    # the longest task, or a slow task would run twice.
+    assert settings.REDIS_BROKER_TRANSPORT_OPTIONS["visibility_timeout"] > app.conf.task_time_limit
+
+
+def test_every_timed_job_is_a_registered_sweep_step():
+    from core.sweep import registered_steps
+
+    assert {
+        "outbox",
+        "request acknowledgments",
+        "deadline reminders",
+        "overdue escalations",
+        "close unconfirmed requests",
+        "purge answered requests",
+        "purge verification artefacts",
+        "retention purge",
+    } <= set(registered_steps())
