@@ -14,5 +14,6 @@ urlpatterns = [
     path("", include("consent.urls")),
     path("account/", include("accounts.urls")),
     path("requests/", include("requests_app.urls")),
+    path("staff/", include("staff.urls")),
     path("admin/", admin.site.urls),
 ]

@@ -50,6 +50,7 @@ class Status(models.TextChoices):
         "Waiting for your final confirmation",
     )
     VERIFIED = "verified", "Identity verified; we are preparing the answer"
+    APPROVED = "approved", "Approved; we are preparing the answer"
     IN_PROGRESS = "in_progress", "We are preparing the answer"
     FULFILLED = "fulfilled", "Answered"
     DENIED = "denied", "Closed: we could not act on it"
@@ -63,6 +64,7 @@ OPEN_STATUSES = [
     Status.AWAITING_CONSUMER,
     Status.AWAITING_DELETE_CONFIRMATION,
     Status.VERIFIED,
+    Status.APPROVED,
     Status.IN_PROGRESS,
 ]
 ANSWERED_STATUSES = [Status.FULFILLED, Status.DENIED]
@@ -80,6 +82,33 @@ class VerificationTier(models.TextChoices):
     TWO = "two", "Two-tier (two data points)"
     THREE = "three", "Three-tier (three data points and a signed declaration)"
     ACCOUNT = "account", "Password-protected account"
+
+
+class Outcome(models.TextChoices):
+    """The nature of the response, as 11 CCR 7102's metrics count it."""
+
+    COMPLIED_WHOLE = "complied_whole", "Complied with in whole"
+    COMPLIED_PART = "complied_part", "Complied with in part"
+    DENIED = "denied", "Denied"
+
+
+class DeletionException(models.TextChoices):
+    """The exceptions of the notice (section III) under which a deletion may be refused."""
+
+    COMPLETE_TRANSACTION = (
+        "complete_transaction",
+        ("Complete the transaction, provide a good or service requested, or perform our contract"),
+    )
+    SECURITY = "security", "Detect security incidents and protect against fraud or illegal activity"
+    DEBUG = "debug", "Debug products to repair errors that impair intended functionality"
+    FREE_SPEECH = "free_speech", "Exercise free speech or another right provided for by law"
+    CALECPA = "calecpa", "Comply with the California Electronic Communications Privacy Act"
+    INTERNAL_USES = "internal_uses", "Internal uses reasonably aligned with consumer expectations"
+    LEGAL_OBLIGATION = "legal_obligation", "Comply with a legal obligation"
+    COMPATIBLE_USES = (
+        "compatible_uses",
+        "Other internal and lawful uses compatible with the context",
+    )
 
 
 class DenialReason(models.TextChoices):
@@ -146,10 +175,22 @@ class PrivacyRequest(models.Model):
     delete_confirmed_at = models.DateTimeField(null=True, blank=True)
 
     responded_at = models.DateTimeField(null=True, blank=True)
+    outcome = models.CharField(max_length=20, choices=Outcome.choices, blank=True)
     denial_reason = models.CharField(max_length=20, choices=DenialReason.choices, blank=True)
+    denial_exception = models.CharField(
+        max_length=30, choices=DeletionException.choices, blank=True
+    )
     denial_explanation = models.TextField(blank=True)
     withdrawn_at = models.DateTimeField(null=True, blank=True)
     closed_at = models.DateTimeField(null=True, blank=True)
+    # The care representative who logged a phone, mail or email request (they see only theirs).
+    logged_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="logged_requests",
+    )
     # The officer working the request; reminders go to them, or to every officer when unset.
     assigned_to = models.ForeignKey(
         settings.AUTH_USER_MODEL,
@@ -167,6 +208,24 @@ class PrivacyRequest(models.Model):
 
     class Meta:
         ordering = ["-received_at"]
+        # What each staff role may do (staff/roles.py gives them to the groups).
+        permissions = [
+            ("work_queue", "See the queue and the requests in it"),
+            ("see_all_requests", "See every request, not only those one logged"),
+            ("log_request", "Log a request received by phone, mail or email"),
+            ("verify_manually", "Verify a consumer's identity by hand"),
+            ("approve_request", "Approve a request"),
+            ("deny_request", "Deny a request"),
+            ("extend_request", "Extend a request's deadline"),
+            ("fulfil_request", "Start and complete fulfilment"),
+            ("close_request", "Close a request"),
+            ("assign_request", "Assign a request to an officer"),
+            ("reveal_personal_data", "Reveal a consumer's masked details"),
+            ("open_exports", "Open the exports of a request to know"),
+            ("add_note", "Add a note to a request"),
+            ("view_history", "Read the history of requests"),
+            ("view_metrics", "Read the metrics"),
+        ]
         indexes = [
             # The deadline sweep and the officer's queue read open requests by due date.
             models.Index(
@@ -220,9 +279,33 @@ class PrivacyRequest(models.Model):
         return self.request_type in RequestType.know_types()
 
 
+class AppendOnlyQuerySet(models.QuerySet):
+    """Refuses bulk changes: history rows are only ever added. The retention purge, the one
+    exception, goes through `purge_older_than`."""
+
+    def update(self, **kwargs):
+        raise ValueError("The request history is append-only: events are never changed.")
+
+    def delete(self):
+        raise ValueError("The request history is append-only: events are never deleted.")
+
+    def purge_older_than(self, instant) -> int:
+        """Delete events older than `instant` (24 months of retention, 11 CCR 7101). On
+        PostgreSQL a trigger refuses any other deletion; this one says it is the purge."""
+        from django.db import connection, transaction
+
+        with transaction.atomic():
+            if connection.vendor == "postgresql":
+                with connection.cursor() as cursor:
+                    cursor.execute("SET LOCAL portal.history_purge = 'on'")
+            rows = self.filter(at__lt=instant)
+            return models.QuerySet.delete(rows)[0]
+
+
 class RequestEvent(models.Model):
-    """The request's history: append-only. Application code never updates or deletes a row;
-    it records the action and the actor, not copies of personal data."""
+    """The request's history: append-only. Application code never updates or deletes a row
+    (the model and its queryset refuse; on PostgreSQL a trigger refuses too); it records the
+    action and the actor, not copies of personal data."""
 
     class Kind(models.TextChoices):
         SUBMITTED = "submitted", "Request received"
@@ -241,6 +324,13 @@ class RequestEvent(models.Model):
         ESCALATED = "escalated", "Overdue: escalated"
         CLOSED = "closed", "Request closed"
         PERSONAL_DATA_PURGED = "personal_data_purged", "Personal data erased after 24 months"
+        ASSIGNED = "assigned", "Assigned"
+        APPROVED = "approved", "Request approved"
+        FULFILMENT_STARTED = "fulfilment_started", "Work on the answer started"
+        ANSWERED = "answered", "Request answered"
+        NOTE = "note", "Note"
+        REVEALED = "revealed", "Personal details revealed to staff"
+        DOWNLOADED = "downloaded", "File downloaded"
 
     request = models.ForeignKey(PrivacyRequest, on_delete=models.CASCADE, related_name="events")
     at = models.DateTimeField(db_index=True)
@@ -251,6 +341,8 @@ class RequestEvent(models.Model):
     actor_label = models.CharField(max_length=100, help_text="consumer, agent, system, or staff")
     detail = models.TextField(blank=True)
     visible_to_consumer = models.BooleanField(default=True)
+
+    objects = AppendOnlyQuerySet.as_manager()
 
     class Meta:
         ordering = ["at", "pk"]

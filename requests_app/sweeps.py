@@ -1,5 +1,7 @@
 """The request workflow's timed work, run by the periodic sweep (core.sweep)."""
 
+from django.conf import settings
+
 from core.sweep import sweep_step
 
 from . import ratelimit
@@ -34,3 +36,14 @@ def purge_answered(*, now):
 @sweep_step("purge verification artefacts")
 def purge_artefacts(*, now):
     return deadlines.verification_artefacts_purge(now=now) + ratelimit.purge_old_attempts(now=now)
+
+
+@sweep_step("purge old history")
+def purge_history(*, now):
+    """The history is kept 24 months, then purged (11 CCR 7101)."""
+    from core import legal_clock
+
+    from .models import RequestEvent
+
+    before = legal_clock.kept_until_passed(now=now, months=settings.REQUEST_RECORD_RETENTION_MONTHS)
+    return RequestEvent.objects.purge_older_than(before)

@@ -22,6 +22,7 @@ from ..matching import MatchResult, consumer_for_email, match_data_points
 from ..models import (
     DenialReason,
     EmailChallenge,
+    Outcome,
     PrivacyRequest,
     RequesterKind,
     RequestEvent,
@@ -340,7 +341,13 @@ def know_cap_next_free_date(consumer: Consumer, *, today: date) -> date | None:
 
 
 def _mark_verified(
-    privacy_request: PrivacyRequest, *, method: str, tier: str, actor, now: datetime
+    privacy_request: PrivacyRequest,
+    *,
+    method: str,
+    tier: str,
+    actor,
+    now: datetime,
+    actor_label: str | None = None,
 ) -> VerificationOutcome:
     """Verified, unless this request to know is over the cap. Deletions are never refused for
     count. Runs with the consumer's row locked so that simultaneous verifications are counted
@@ -380,7 +387,7 @@ def _mark_verified(
         privacy_request=privacy_request,
         kind=RequestEvent.Kind.VERIFIED,
         actor=actor,
-        actor_label="staff" if method == VerificationMethod.STAFF else "system",
+        actor_label=actor_label or ("staff" if method == VerificationMethod.STAFF else "system"),
         detail=privacy_request.get_verification_tier_display(),
         at=now,
     )
@@ -394,15 +401,29 @@ def _mark_verified(
     return VerificationOutcome(verified=True)
 
 
-def _deny(privacy_request: PrivacyRequest, *, reason: str, explanation: str, now: datetime) -> None:
+def _deny(
+    privacy_request: PrivacyRequest,
+    *,
+    reason: str,
+    explanation: str,
+    now: datetime,
+    actor=None,
+    exception: str = "",
+) -> None:
+    """Close the request as denied with its reason, and tell the requester. Shared by the
+    automatic denials here and the officer's (requests_app.services.staff_actions)."""
     privacy_request.status = Status.DENIED
+    privacy_request.outcome = Outcome.DENIED
     privacy_request.denial_reason = reason
+    privacy_request.denial_exception = exception
     privacy_request.denial_explanation = explanation
     privacy_request.responded_at = now
     privacy_request.save(
         update_fields=[
             "status",
+            "outcome",
             "denial_reason",
+            "denial_exception",
             "denial_explanation",
             "responded_at",
             "updated_at",
@@ -411,7 +432,8 @@ def _deny(privacy_request: PrivacyRequest, *, reason: str, explanation: str, now
     event_record(
         privacy_request=privacy_request,
         kind=RequestEvent.Kind.DENIED,
-        actor_label="system",
+        actor=actor,
+        actor_label="staff" if actor is not None else "system",
         detail=explanation,
         at=now,
     )

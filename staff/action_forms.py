@@ -1,0 +1,80 @@
+"""Forms of the staff actions on a request page. They check input; the services decide."""
+
+from django import forms
+from django.contrib.auth import get_user_model
+
+from requests_app.models import DeletionException, DenialReason
+
+
+class ReasonForm(forms.Form):
+    reason = forms.CharField(
+        label="How was the identity verified?",
+        max_length=1000,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        error_messages={"required": "Say how the identity was verified."},
+    )
+
+
+class DenyForm(forms.Form):
+    reason = forms.ChoiceField(label="Reason", choices=[("", "Choose…"), *DenialReason.choices])
+    exception = forms.ChoiceField(
+        label="Exception of the privacy notice (deletions under an exception only)",
+        choices=[("", "None"), *DeletionException.choices],
+        required=False,
+    )
+    explanation = forms.CharField(
+        label="Explanation the consumer will read",
+        max_length=4000,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        error_messages={"required": "Write the explanation the consumer will read."},
+    )
+
+
+class ExtendForm(forms.Form):
+    new_due_date = forms.DateField(
+        label="New due date",
+        widget=forms.DateInput(attrs={"type": "date"}),
+        error_messages={"required": "Choose the new due date.", "invalid": "Enter a date."},
+    )
+    reason = forms.CharField(
+        label="Reason the consumer will read",
+        max_length=1000,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        error_messages={"required": "Give the reason for the extension."},
+    )
+
+
+class CloseForm(forms.Form):
+    in_part = forms.BooleanField(label="Complied with only in part", required=False)
+    summary = forms.CharField(
+        label="Summary for the consumer (optional)",
+        max_length=4000,
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 3}),
+    )
+
+
+class NoteForm(forms.Form):
+    text = forms.CharField(
+        label="Note (staff only)",
+        max_length=4000,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        error_messages={"required": "Write the note first."},
+    )
+
+
+class AssignForm(forms.Form):
+    assignee = forms.ModelChoiceField(
+        label="Assign to",
+        queryset=get_user_model().objects.none(),
+        required=False,
+        empty_label="Nobody",
+    )
+
+    def __init__(self, *args, officers, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["assignee"].queryset = officers  # type: ignore[attr-defined]
+
+
+class EmptyForm(forms.Form):
+    """For actions that need nothing but the button."""

@@ -1,0 +1,78 @@
+from django.core.paginator import Paginator
+from django.shortcuts import render
+from django.utils import timezone
+from django.views.decorators.http import require_GET
+
+from core import legal_clock
+from requests_app.models import Channel, RequestType, Status
+
+from ..access import staff_view
+from ..masking import mask_email
+from ..selectors import QueueFilters, staff_queue
+
+PAGE_SIZE = 25
+
+
+def _filters_from(query) -> QueueFilters:
+    return QueueFilters(
+        status=query.get("status", "")
+        if query.get("status", "") in [*Status.values, "all"]
+        else "",
+        request_type=query.get("type", "") if query.get("type", "") in RequestType.values else "",
+        channel=query.get("channel", "") if query.get("channel", "") in Channel.values else "",
+        overdue=query.get("overdue") == "1",
+        due_this_week=query.get("week") == "1",
+        mine=query.get("mine") == "1",
+        search=query.get("q", "")[:100],
+    )
+
+
+def urgency(days_left: int) -> str:
+    """The queue's colour bands: overdue in red, 5 and 10 days left marked."""
+    if days_left < 0:
+        return "overdue"
+    if days_left <= 5:
+        return "due-5"
+    if days_left <= 10:
+        return "due-10"
+    return ""
+
+
+@require_GET
+@staff_view("work_queue")
+def queue(request):
+    now = timezone.now()
+    filters = _filters_from(request.GET)
+    page = Paginator(staff_queue(user=request.user, filters=filters, now=now), PAGE_SIZE).get_page(
+        request.GET.get("page")
+    )
+    today = legal_clock.local_date(now)
+    rows = []
+    for item in page:
+        due_on = legal_clock.local_date(item.current_due_at)
+        left = (due_on - today).days
+        rows.append(
+            {
+                "request": item,
+                "due_on": due_on,
+                "days_left": left,
+                "days_over": -left,
+                "urgency": urgency(left) if item.is_open else "",
+                "email": mask_email(item.requester_email),
+            }
+        )
+    query = request.GET.copy()
+    query.pop("page", None)
+    return render(
+        request,
+        "staff/queue.html",
+        {
+            "rows": rows,
+            "page": page,
+            "filters": filters,
+            "statuses": Status.choices,
+            "types": RequestType.choices,
+            "channels": Channel.choices,
+            "query": query.urlencode(),
+        },
+    )

@@ -1,0 +1,217 @@
+"""The request page for staff, and its actions: each action is one service call."""
+
+from dataclasses import dataclass
+from pathlib import Path
+
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied
+from django.http import FileResponse, Http404
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
+from django.views.decorators.http import require_http_methods, require_POST
+
+from core import legal_clock
+from core.staff import privacy_officers
+from requests_app.models import PrivacyRequest, RequestType
+from requests_app.services import deadlines, staff_actions
+from requests_app.services.submission import agent_documents_folder
+from requests_app.services.verification import VerificationLocked, WrongState
+
+from .. import action_forms
+from ..access import staff_view
+from ..masking import mask_email, mask_name
+from ..roles import can
+
+
+def _request_for(user, reference: str) -> PrivacyRequest:
+    privacy_request = get_object_or_404(
+        PrivacyRequest.objects.select_related("assigned_to", "consumer", "logged_by"),
+        reference=reference,
+    )
+    if not can(user, "see_all_requests") and privacy_request.logged_by_id != user.pk:
+        raise Http404("No such request")
+    return privacy_request
+
+
+@dataclass(frozen=True)
+class Action:
+    permission: str
+    form: type
+    label: str
+
+
+ACTIONS = {
+    "verify": Action("verify_manually", action_forms.ReasonForm, "Verify by hand"),
+    "approve": Action("approve_request", action_forms.EmptyForm, "Approve"),
+    "deny": Action("deny_request", action_forms.DenyForm, "Deny"),
+    "extend": Action("extend_request", action_forms.ExtendForm, "Extend the deadline"),
+    "start": Action("fulfil_request", action_forms.EmptyForm, "Start fulfilment"),
+    "close": Action("close_request", action_forms.CloseForm, "Close as answered"),
+    "note": Action("add_note", action_forms.NoteForm, "Add note"),
+    "assign": Action("assign_request", action_forms.AssignForm, "Assign"),
+}
+
+
+def _make_form(name: str, data=None):
+    action = ACTIONS[name]
+    if action.form is action_forms.AssignForm:
+        return action.form(data, officers=privacy_officers(), prefix=name)
+    return action.form(data, prefix=name)
+
+
+def _perform(name: str, privacy_request: PrivacyRequest, user, data: dict) -> str:
+    """Run the action's service; returns the message for the officer."""
+    if name == "verify":
+        outcome = staff_actions.request_verify_manually(
+            privacy_request=privacy_request, actor=user, reason=data["reason"]
+        )
+        return outcome.message or "Identity verified."
+    if name == "approve":
+        staff_actions.request_approve(privacy_request=privacy_request, actor=user)
+        return "Approved."
+    if name == "deny":
+        staff_actions.request_deny(
+            privacy_request=privacy_request,
+            actor=user,
+            reason=data["reason"],
+            exception=data.get("exception", ""),
+            explanation=data["explanation"],
+        )
+        return "Denied; the consumer has been told why."
+    if name == "extend":
+        deadlines.request_extend(
+            privacy_request=privacy_request,
+            actor=user,
+            new_due_date=data["new_due_date"],
+            reason=data["reason"],
+        )
+        return "Extended; the consumer has been told why."
+    if name == "start":
+        staff_actions.request_fulfilment_start(privacy_request=privacy_request, actor=user)
+        return "Fulfilment started."
+    if name == "close":
+        staff_actions.request_close(
+            privacy_request=privacy_request,
+            actor=user,
+            in_part=data["in_part"],
+            summary=data["summary"],
+        )
+        return "Closed as answered; the consumer has been told."
+    if name == "note":
+        staff_actions.request_note_add(
+            privacy_request=privacy_request, actor=user, text=data["text"]
+        )
+        return "Note added."
+    if name == "assign":
+        staff_actions.request_assign(
+            privacy_request=privacy_request, actor=user, assignee=data["assignee"]
+        )
+        return "Assigned."
+    raise Http404("No such action")
+
+
+def _page(request, privacy_request, *, forms=None, revealed=False, status=200):
+    now = timezone.now()
+    forms = forms or {}
+    user = request.user
+    available = {
+        name: forms.get(name) or _make_form(name)
+        for name, action in ACTIONS.items()
+        if can(user, action.permission)
+    }
+    events = privacy_request.events.select_related("actor").order_by("at", "pk")
+    checks = privacy_request.checks.order_by("data_point")
+    document = getattr(privacy_request, "agent_document", None)
+    return render(
+        request,
+        "staff/request.html",
+        {
+            "r": privacy_request,
+            "forms": available,
+            "events": events,
+            "checks": checks,
+            "document": document,
+            "revealed": revealed,
+            "requester_name": privacy_request.requester_name
+            if revealed
+            else mask_name(privacy_request.requester_name),
+            "requester_email": privacy_request.requester_email
+            if revealed
+            else mask_email(privacy_request.requester_email),
+            "subject_name": privacy_request.subject_name
+            if revealed
+            else mask_name(privacy_request.subject_name),
+            "subject_email": privacy_request.subject_email
+            if revealed
+            else mask_email(privacy_request.subject_email),
+            "received_on": legal_clock.local_date(privacy_request.received_at),
+            "due_on": legal_clock.local_date(privacy_request.current_due_at),
+            "first_due_on": legal_clock.local_date(privacy_request.due_at),
+            "days_left": (
+                legal_clock.local_date(privacy_request.current_due_at) - legal_clock.local_date(now)
+            ).days,
+            "can_reveal": can(user, "reveal_personal_data"),
+            "is_delete": privacy_request.request_type == RequestType.DELETE,
+        },
+        status=status,
+    )
+
+
+@require_http_methods(["GET"])
+@staff_view("work_queue")
+def request_page(request, reference):
+    return _page(request, _request_for(request.user, reference))
+
+
+@require_POST
+@staff_view("reveal_personal_data")
+def reveal(request, reference):
+    privacy_request = _request_for(request.user, reference)
+    staff_actions.request_reveal(privacy_request=privacy_request, actor=request.user)
+    return _page(request, privacy_request, revealed=True)
+
+
+@require_POST
+@staff_view("work_queue")
+def act(request, reference, action):
+    if action not in ACTIONS:
+        raise Http404("No such action")
+    if not can(request.user, ACTIONS[action].permission):
+        raise PermissionDenied(f"Your role does not allow this ({ACTIONS[action].permission}).")
+    privacy_request = _request_for(request.user, reference)
+    form = _make_form(action, request.POST)
+    if form.is_valid():
+        try:
+            message = _perform(action, privacy_request, request.user, form.cleaned_data)
+        except (
+            staff_actions.ActionRefused,
+            deadlines.ExtensionRefused,
+            WrongState,
+            VerificationLocked,
+        ) as refusal:
+            form.add_error(None, str(refusal))
+        else:
+            messages.success(request, message)
+            return redirect("staff:request", reference=reference)
+    privacy_request.refresh_from_db()
+    return _page(request, privacy_request, forms={action: form}, status=400)
+
+
+@require_http_methods(["GET"])
+@staff_view("reveal_personal_data")
+def agent_document(request, reference):
+    """The agent's signed permission, served only to staff who may see personal data; logged."""
+    privacy_request = _request_for(request.user, reference)
+    document = getattr(privacy_request, "agent_document", None)
+    if document is None:
+        raise Http404("No document")
+    path: Path = agent_documents_folder() / document.stored_name
+    if not path.exists():
+        raise Http404("The file is no longer kept")
+    staff_actions.request_download_record(
+        privacy_request=privacy_request, actor=request.user, what="Agent's signed permission"
+    )
+    response = FileResponse(path.open("rb"), content_type=document.content_type)
+    response["Content-Disposition"] = f'attachment; filename="permission-{reference}{path.suffix}"'
+    response["Cache-Control"] = "no-store"
+    return response
