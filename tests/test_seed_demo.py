@@ -15,6 +15,7 @@ from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from registry.models import Consumer, DataSystem, Order, PersonalRecord
+from requests_app.models import PrivacyRequest
 from tests import factories
 
 pytestmark = pytest.mark.django_db
@@ -45,6 +46,7 @@ def counts() -> dict[str, int]:
         "users": get_user_model().objects.count(),
         "totp": TOTPDevice.objects.count(),
         "backup codes": StaticToken.objects.count(),
+        "requests": PrivacyRequest.objects.count(),
     }
 
 
@@ -56,8 +58,9 @@ def test_seed_demo_twice_creates_everything_once_and_prints_the_logins_each_time
 
     assert counts() == after_first
     assert after_first["consumers"] == 50
-    assert after_first["users"] == 3
-    assert after_first["backup codes"] == 10
+    assert after_first["users"] == 4  # the consumer, the officer, care and the auditor
+    assert after_first["backup codes"] == 15
+    assert after_first["requests"] == 9
     assert "Demo consumers: 50 created, 0 already there." in first
     assert "Demo consumers: 0 created, 50 already there." in second
     for output in (first, second):
@@ -206,3 +209,20 @@ def test_the_seeded_officer_finds_dana_in_the_registry_admin(client):
     assert "DEMO-0001-04" in page.text
     assert records.status_code == 200
     assert any(f"{net.network_address}"[:-1] in records.text for net in DOCUMENTATION_NETWORKS)
+
+
+def test_demo_staff_have_their_roles_and_the_queue_has_work_in_every_state():
+    run("seed_demo")
+
+    roles = {
+        user.username: sorted(user.groups.values_list("name", flat=True))
+        for user in get_user_model().objects.filter(is_staff=True)
+    }
+    assert roles == {
+        "officer": ["Privacy officer"],
+        "care": ["Customer care"],
+        "auditor": ["Auditor"],
+    }
+    states = set(PrivacyRequest.objects.values_list("status", flat=True))
+    assert {"verifying", "verified", "in_progress", "fulfilled", "denied"} <= states
+    assert PrivacyRequest.objects.filter(extended_due_at__isnull=False).count() == 1

@@ -16,6 +16,7 @@ from typing import Any
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
+from django.contrib.auth.models import Group
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 from django.utils import timezone
@@ -25,6 +26,7 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 from consent.models import Category, Source
 from registry.models import Consumer, DataSystem
 from registry.services import ConsumerImportError, consumer_import
+from requests_app.demo import demo_requests_create
 
 DEVICE_NAME = "demo authenticator"
 BACKUP_DEVICE_NAME = "demo backup codes"
@@ -38,6 +40,7 @@ class DemoStaff:
     email: str
     password: str
     role: str
+    group: str  # the staff role (staff/roles.py)
     is_superuser: bool
     totp_key: str  # hex, as TOTPDevice stores it
     backup_codes: tuple[str, ...]
@@ -50,7 +53,8 @@ DEMO_STAFF = (
         username="officer",
         email="officer@example.com",
         password="officer-demo-2026",  # noqa: S106  (public demo login, DEBUG only)
-        role="Privacy officer (staff; superuser until roles arrive)",
+        role="Privacy officer (staff; also a superuser, for the admin's reference data)",
+        group="Privacy officer",
         is_superuser=True,
         # b"officer-demo-totp-01" in hex: 20 bytes, as authenticator apps expect.
         totp_key="6f6666696365722d64656d6f2d746f74702d3031",
@@ -67,10 +71,28 @@ DEMO_STAFF = (
         email="care@example.com",
         password="care-demo-2026",  # noqa: S106  (public demo login, DEBUG only)
         role="Customer care representative (staff)",
+        group="Customer care",
         is_superuser=False,
         # b"care-demo-totp-key01" in hex.
         totp_key="636172652d64656d6f2d746f74702d6b65793031",
         backup_codes=("care1demo", "care2demo", "care3demo", "care4demo", "care5demo"),
+    ),
+    DemoStaff(
+        username="auditor",
+        email="auditor@example.com",
+        password="auditor-demo-2026",  # noqa: S106  (public demo login, DEBUG only)
+        role="Auditor (staff; reads the history and the metrics)",
+        group="Auditor",
+        is_superuser=False,
+        # b"auditor-demo-totp-01" in hex.
+        totp_key="61756469746f722d64656d6f2d746f74702d3031",
+        backup_codes=(
+            "auditor1demo",
+            "auditor2demo",
+            "auditor3demo",
+            "auditor4demo",
+            "auditor5demo",
+        ),
     ),
 )
 
@@ -180,6 +202,8 @@ class Command(BaseCommand):
         with transaction.atomic():
             consumer_user = self._consumer_login()
             staff = [self._staff_login(member) for member in DEMO_STAFF]
+            created = demo_requests_create(now=timezone.now())
+        self.stdout.write(f"Demo requests: {created} created.")
         self._print_logins(consumer_user, staff)
 
     def _check_reference_data(self) -> None:
@@ -229,6 +253,7 @@ class Command(BaseCommand):
                 is_staff=True,
                 is_superuser=member.is_superuser,
             )
+        user.groups.add(Group.objects.get(name=member.group))
         totp = TOTPDevice.objects.filter(user=user, name=DEVICE_NAME).first()
         if totp is None:
             totp = TOTPDevice.objects.create(
