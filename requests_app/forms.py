@@ -23,21 +23,30 @@ NO_MARKUP = RegexValidator(r"^[^<>]*$", "Please use letters, numbers and punctua
 class ChooseRequestForm(forms.Form):
     """Step one: what to ask for, and for whom. Submitted by GET, so it needs no JavaScript."""
 
+    # The link's raw value is never echoed back: a crafted link must not put text on our page.
     type = forms.ChoiceField(
         label="What would you like us to do?",
         choices=RequestType.choices,
         widget=forms.RadioSelect,
-        error_messages={"required": "Choose what you would like us to do."},
+        error_messages={
+            "required": "Choose what you would like us to do.",
+            "invalid_choice": "Choose what you would like us to do.",
+        },
     )
     who = forms.ChoiceField(
         label="Who is the request for?",
         choices=RequesterKind.choices,
         widget=forms.RadioSelect,
-        error_messages={"required": "Choose who the request is for."},
+        error_messages={
+            "required": "Choose who the request is for.",
+            "invalid_choice": "Choose who the request is for.",
+        },
     )
 
 
-def _name_field(label: str, *, required: bool = True) -> forms.CharField:
+def _name_field(
+    label: str, *, required: bool = True, autocomplete: str = "name"
+) -> forms.CharField:
     return forms.CharField(
         label=label,
         max_length=NAME_MAX,
@@ -47,7 +56,7 @@ def _name_field(label: str, *, required: bool = True) -> forms.CharField:
             "required": f"Enter {label[0].lower()}{label[1:]}.",
             "max_length": f"{label} can be at most {NAME_MAX} characters.",
         },
-        widget=forms.TextInput(attrs={"autocomplete": "name"}),
+        widget=forms.TextInput(attrs={"autocomplete": autocomplete}),
     )
 
 
@@ -92,7 +101,10 @@ class RequestDetailsForm(forms.Form):
                 error_messages={"required": "Enter your password to confirm it is you."},
             )
         if who == RequesterKind.AGENT:
-            self.fields["subject_name"] = _name_field("The consumer's full name")
+            # autocomplete off: the browser would fill in the agent's own name.
+            self.fields["subject_name"] = _name_field(
+                "The consumer's full name", autocomplete="off"
+            )
             self.fields["subject_email"] = _email_field(
                 "The consumer's email address",
                 help_text="The address they use with us. We will ask them to confirm that "
@@ -105,7 +117,7 @@ class RequestDetailsForm(forms.Form):
                 error_messages={"required": "Attach the consumer's signed permission."},
             )
         if who == RequesterKind.PARENT:
-            self.fields["subject_name"] = _name_field("Your child's full name")
+            self.fields["subject_name"] = _name_field("Your child's full name", autocomplete="off")
             self.fields["subject_email"] = _email_field(
                 "Your child's email address with us",
                 help_text="The address on your child's account or orders, so that we can "
@@ -116,12 +128,6 @@ class RequestDetailsForm(forms.Form):
                 "that the child is under 16.",
                 error_messages={"required": "Confirm that you are the child's parent or guardian."},
             )
-
-    def clean_password(self):
-        password = self.cleaned_data["password"]
-        if self.user is not None and not self.user.check_password(password):
-            raise forms.ValidationError("That password is not right. Please try again.")
-        return password
 
     def clean_permission(self):
         upload = self.cleaned_data["permission"]
@@ -220,6 +226,8 @@ class DataPointsForm(forms.Form):
 
     def clean(self):
         cleaned = super().clean() or {}
+        if self.errors:
+            return cleaned  # a detail in the wrong format is explained beside it, not "missing"
         given = [p for p in DataPoint.values if p != DataPoint.EMAIL and cleaned.get(p)]
         if not given:
             raise forms.ValidationError(

@@ -461,6 +461,7 @@ class Attempt(models.Model):
         CODE_FAILED = "code_failed", "Wrong email code"
         VERIFICATION_FAILED = "verification_failed", "Data points did not match"
         STATUS_LOOKUP = "status_lookup", "Status link asked for"
+        CODE_RESENT = "code_resent", "New email code sent"
 
     kind = models.CharField(max_length=30, choices=Kind.choices)
     key = models.CharField(max_length=64)

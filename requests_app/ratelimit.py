@@ -32,6 +32,7 @@ SUBMISSIONS_PER_IP = Limit(Attempt.Kind.SUBMISSION, 20, timedelta(hours=1))
 FAILED_CODES = Limit(Attempt.Kind.CODE_FAILED, 5, timedelta(hours=1))
 FAILED_VERIFICATIONS = Limit(Attempt.Kind.VERIFICATION_FAILED, 5, timedelta(hours=1))
 STATUS_LOOKUPS = Limit(Attempt.Kind.STATUS_LOOKUP, 10, timedelta(hours=1))
+CODE_RESENDS = Limit(Attempt.Kind.CODE_RESENT, 3, timedelta(minutes=15))
 
 
 def record_attempt(limit: Limit, key: str, *, now: datetime | None = None) -> None:

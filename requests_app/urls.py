@@ -1,5 +1,7 @@
 from django.urls import path
 
+from requests_app import converters  # noqa: F401  (registers <reference:...>)
+
 from . import views
 
 app_name = "requests"
@@ -11,10 +13,10 @@ urlpatterns = [
     path("status/", views.status_lookup, name="status_lookup"),
     path("status/<str:token>/", views.status_open, name="status_open"),
     path("agent-confirm/<str:token>/", views.agent_confirm, name="agent_confirm"),
-    path("<str:reference>/", views.detail, name="detail"),
-    path("<str:reference>/confirm-email/", views.confirm_email, name="confirm_email"),
-    path("<str:reference>/new-code/", views.resend_code, name="resend_code"),
-    path("<str:reference>/verify/", views.verify, name="verify"),
-    path("<str:reference>/confirm-delete/", views.confirm_delete, name="confirm_delete"),
-    path("<str:reference>/withdraw/", views.withdraw, name="withdraw"),
+    path("<reference:reference>/", views.detail, name="detail"),
+    path("<reference:reference>/confirm-email/", views.confirm_email, name="confirm_email"),
+    path("<reference:reference>/new-code/", views.resend_code, name="resend_code"),
+    path("<reference:reference>/verify/", views.verify, name="verify"),
+    path("<reference:reference>/confirm-delete/", views.confirm_delete, name="confirm_delete"),
+    path("<reference:reference>/withdraw/", views.withdraw, name="withdraw"),
 ]

@@ -30,6 +30,8 @@ def next_step_url(privacy_request: PrivacyRequest) -> str:
         Status.AWAITING_DELETE_CONFIRMATION: "requests:confirm_delete",
     }
     step = steps.get(privacy_request.status, "requests:detail")
+    if privacy_request.requester_user_id and privacy_request.status == Status.VERIFYING:
+        step = "requests:detail"  # account holders are verified by password, not data points
     return reverse(step, args=[privacy_request.reference])
 
 
@@ -71,14 +73,19 @@ def request_details(http_request):
         who=who,
         user=user,
     )
+    account_path = user is not None and who == RequesterKind.SELF
     if http_request.method == "POST" and form.is_valid():
         try:
-            privacy_request = _submit(http_request, form, request_type, who, user)
-        except services.SubmissionRefused as refusal:
+            if account_path and not services.account_password_check(
+                user=user, password=form.cleaned_data["password"]
+            ):
+                form.add_error("password", "That password is not right. Please try again.")
+            else:
+                privacy_request = _submit(http_request, form, request_type, who, user)
+                access.grant(http_request, privacy_request)
+                return redirect(next_step_url(privacy_request))
+        except (services.SubmissionRefused, services.VerificationLocked) as refusal:
             form.add_error(None, str(refusal))
-        else:
-            access.grant(http_request, privacy_request)
-            return redirect(next_step_url(privacy_request))
     return render(
         http_request,
         "requests/details.html",
@@ -86,7 +93,7 @@ def request_details(http_request):
             "form": form,
             "request_type": RequestType(request_type),
             "who": RequesterKind(who),
-            "account_path": user is not None and who == RequesterKind.SELF,
+            "account_path": account_path,
         },
     )
 
@@ -146,8 +153,12 @@ def confirm_email(http_request, reference):
 def resend_code(http_request, reference):
     privacy_request = access.get_request_or_404(http_request, reference)
     if privacy_request.status == Status.EMAIL_UNCONFIRMED:
-        services.resend_code(privacy_request=privacy_request)
-        messages.success(http_request, "We have sent a new code. It replaces the earlier one.")
+        try:
+            services.resend_code(privacy_request=privacy_request)
+        except services.SubmissionRefused as refusal:
+            messages.error(http_request, str(refusal))
+        else:
+            messages.success(http_request, "We have sent a new code. It replaces the earlier one.")
     return redirect(next_step_url(privacy_request))
 
 
@@ -211,11 +222,14 @@ def confirm_delete(http_request, reference):
     ask_password = bool(privacy_request.requester_user_id)
     form = ConfirmDeleteForm(posted(http_request), ask_password=ask_password)
     if http_request.method == "POST" and form.is_valid():
-        outcome = services.request_confirm_delete(
-            privacy_request=privacy_request,
-            user=http_request.user if ask_password else None,
-            password=form.cleaned_data.get("password", ""),
-        )
+        try:
+            outcome = services.request_confirm_delete(
+                privacy_request=privacy_request,
+                user=http_request.user if ask_password else None,
+                password=form.cleaned_data.get("password", ""),
+            )
+        except services.VerificationLocked as locked:
+            outcome = services.VerificationOutcome(message=str(locked))
         if outcome.verified:
             messages.success(http_request, "Thank you. We will delete your personal information.")
             return redirect("requests:detail", reference=privacy_request.reference)

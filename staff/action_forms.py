@@ -47,7 +47,7 @@ class ExtendForm(forms.Form):
 class CloseForm(forms.Form):
     in_part = forms.BooleanField(label="Complied with only in part", required=False)
     summary = forms.CharField(
-        label="Summary for the consumer (optional)",
+        label="Summary for the consumer",
         max_length=4000,
         required=False,
         widget=forms.Textarea(attrs={"rows": 3}),

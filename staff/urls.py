@@ -1,15 +1,17 @@
 from django.urls import path
 
+from requests_app import converters  # noqa: F401  (registers <reference:...>)
+
 from .views import auth, queue, request_page
 
 app_name = "staff"
 
 urlpatterns = [
     path("", queue.queue, name="queue"),
-    path("requests/<str:reference>/", request_page.request_page, name="request"),
-    path("requests/<str:reference>/reveal/", request_page.reveal, name="reveal"),
-    path("requests/<str:reference>/document/", request_page.agent_document, name="document"),
-    path("requests/<str:reference>/<slug:action>/", request_page.act, name="act"),
+    path("requests/<reference:reference>/", request_page.request_page, name="request"),
+    path("requests/<reference:reference>/reveal/", request_page.reveal, name="reveal"),
+    path("requests/<reference:reference>/document/", request_page.agent_document, name="document"),
+    path("requests/<reference:reference>/<slug:action>/", request_page.act, name="act"),
     path("sign-in/", auth.sign_in, name="sign_in"),
     path("verify/", auth.verify, name="verify"),
     path("enroll/", auth.enroll, name="enroll"),

@@ -38,7 +38,21 @@ def notify(
     once_key: str | None = None,
 ) -> None:
     """Queue an email about the request and note it in the history. With `once_key`, the email
-    goes out at most once per request (its dedupe key)."""
+    goes out at most once per request (its dedupe key).
+
+    A request staff logged for a caller who has no email address has nowhere to send to: the
+    history then tells staff to write by mail instead (staff only)."""
+    if not (to or privacy_request.requester_email):
+        event_record(
+            privacy_request=privacy_request,
+            kind=RequestEvent.Kind.NOTE,
+            actor_label="system",
+            detail=(
+                f"No email address: send the {template.replace('_', ' ')} notice by mail instead."
+            ),
+            visible_to_consumer=False,
+        )
+        return
     full_context = request_context(privacy_request) | (context or {})
     dedupe_key = f"request:{privacy_request.pk}:{once_key}" if once_key else None
     queued = email_queue(

@@ -156,11 +156,14 @@ def _time_text(instant: datetime) -> str:
     return local.strftime("%-I:%M %p").lower() + local.strftime(" on %-d %B %Y")
 
 
-def _send_receipt(privacy_request: PrivacyRequest, *, now: datetime) -> None:
+def _send_receipt(
+    privacy_request: PrivacyRequest, *, now: datetime, send_code: bool = True
+) -> None:
     """The receipt is the acknowledgment of 11 CCR 7021: reference, how verification works, and
-    the due date. When the address is not proven yet, it carries the code that proves it."""
+    the due date. When the address is not proven yet, it carries the code that proves it, unless
+    `send_code` is False (requests staff log for callers: their email is never a data point)."""
     context: dict = {}
-    if privacy_request.email_confirmed_at is None:
+    if send_code and privacy_request.email_confirmed_at is None:
         _, code = challenge_issue(
             privacy_request=privacy_request,
             purpose=EmailChallenge.Purpose.CONFIRM_EMAIL,
@@ -180,8 +183,17 @@ def _send_receipt(privacy_request: PrivacyRequest, *, now: datetime) -> None:
 
 
 def resend_code(*, privacy_request: PrivacyRequest, now: datetime | None = None) -> None:
-    """A fresh code for a requester whose code expired or was lost."""
+    """A fresh code for a requester whose code expired or was lost. Limited, so that nobody can
+    use us to flood an inbox: raises SubmissionRefused when too many were sent lately."""
     now = now or timezone.now()
+    key = ratelimit.attempt_key("resend", privacy_request.requester_email)
+    until = ratelimit.locked_until(ratelimit.CODE_RESENDS, key, now=now)
+    if until:
+        raise SubmissionRefused(
+            "We have sent several codes in the last few minutes. Please check your inbox and "
+            f"spam folder; you can ask for another after {_time_text(until)}."
+        )
+    ratelimit.record_attempt(ratelimit.CODE_RESENDS, key, now=now)
     with transaction.atomic():
         _, code = challenge_issue(
             privacy_request=privacy_request,

@@ -16,6 +16,7 @@ from django.utils import timezone
 
 from core import legal_clock
 from registry.models import Consumer
+from registry.normalize import normalize_email
 
 from .. import ratelimit
 from ..matching import MatchResult, consumer_for_email, match_data_points
@@ -135,6 +136,21 @@ def _requester_label(privacy_request: PrivacyRequest) -> str:
     return RequesterKind(privacy_request.requester_kind).actor_label
 
 
+def account_password_check(*, user, password: str, now: datetime | None = None) -> bool:
+    """Check an account holder's password before acting on their request. A wrong password
+    counts toward the same lock-out as failed data-point checks for that address (so guessing
+    is paused after five tries); raises VerificationLocked while paused."""
+    now = now or timezone.now()
+    key = ratelimit.attempt_key("verify", normalize_email(user.email))
+    until = ratelimit.locked_until(ratelimit.FAILED_VERIFICATIONS, key, now=now)
+    if until:
+        raise VerificationLocked(until)
+    if user.check_password(password):
+        return True
+    ratelimit.record_attempt(ratelimit.FAILED_VERIFICATIONS, key, now=now)
+    return False
+
+
 # --- Step 2a: account holders --------------------------------------------------------------------
 
 
@@ -148,12 +164,7 @@ def request_verify_account(
     """
     now = now or timezone.now()
     consumer = getattr(user, "consumer", None)
-    key = ratelimit.attempt_key("verify", privacy_request.requester_email)
-    until = ratelimit.locked_until(ratelimit.FAILED_VERIFICATIONS, key, now=now)
-    if until:
-        raise VerificationLocked(until)
-    if not user.check_password(password):
-        ratelimit.record_attempt(ratelimit.FAILED_VERIFICATIONS, key, now=now)
+    if not account_password_check(user=user, password=password, now=now):
         return VerificationOutcome(message="That password is not right. Please try again.")
     with transaction.atomic():
         locked = _lock_request(privacy_request)
@@ -461,7 +472,7 @@ def request_confirm_delete(
     if privacy_request.requester_user_id:
         if user is None or user.pk != privacy_request.requester_user_id:
             raise WrongState("Sign in to the account that made this request.")
-        if not user.check_password(password):
+        if not account_password_check(user=user, password=password, now=now):
             return VerificationOutcome(message="That password is not right. Please try again.")
     with transaction.atomic():
         locked = _lock_request(privacy_request)

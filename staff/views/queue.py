@@ -11,6 +11,25 @@ from ..masking import mask_email
 from ..selectors import QueueFilters, staff_queue
 
 PAGE_SIZE = 25
+# Short labels for the queue's columns (the consumer-facing ones are sentences).
+TYPE_LABELS: dict[str, str] = {
+    RequestType.KNOW_CATEGORIES: "Know: categories",
+    RequestType.KNOW_SPECIFIC: "Know: specific pieces",
+    RequestType.DELETE: "Delete",
+}
+STATUS_LABELS: dict[str, str] = {
+    Status.EMAIL_UNCONFIRMED: "Email not confirmed",
+    Status.VERIFYING: "Verifying identity",
+    Status.AWAITING_CONSUMER: "Waiting for consumer to confirm agent",
+    Status.AWAITING_DELETE_CONFIRMATION: "Waiting for deletion confirmation",
+    Status.VERIFIED: "Verified",
+    Status.APPROVED: "Approved",
+    Status.IN_PROGRESS: "In progress",
+    Status.FULFILLED: "Answered",
+    Status.DENIED: "Denied",
+    Status.WITHDRAWN: "Withdrawn",
+    Status.CLOSED_UNCONFIRMED: "Closed: email never confirmed",
+}
 
 
 def _filters_from(query) -> QueueFilters:
@@ -23,7 +42,7 @@ def _filters_from(query) -> QueueFilters:
         overdue=query.get("overdue") == "1",
         due_this_week=query.get("week") == "1",
         mine=query.get("mine") == "1",
-        search=query.get("q", "")[:100],
+        search=query.get("q", "").replace("\x00", "")[:100],
     )
 
 
@@ -59,6 +78,8 @@ def queue(request):
                 "days_over": -left,
                 "urgency": urgency(left) if item.is_open else "",
                 "email": mask_email(item.requester_email),
+                "type_label": TYPE_LABELS.get(item.request_type, item.request_type),
+                "status_label": STATUS_LABELS.get(item.status, item.status),
             }
         )
     query = request.GET.copy()

@@ -12,7 +12,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from core import legal_clock
 from core.staff import privacy_officers
-from requests_app.models import PrivacyRequest, RequestType
+from requests_app.models import PrivacyRequest, RequestType, Status
 from requests_app.services import deadlines, staff_actions
 from requests_app.services.submission import agent_documents_folder
 from requests_app.services.verification import VerificationLocked, WrongState
@@ -50,6 +50,28 @@ ACTIONS = {
     "note": Action("add_note", action_forms.NoteForm, "Add note"),
     "assign": Action("assign_request", action_forms.AssignForm, "Assign"),
 }
+
+
+ALWAYS = ["note", "assign"]
+WHILE_OPEN = ["deny", "extend", *ALWAYS]
+# Which actions fit each state; the services refuse the others anyway, this keeps the page
+# to the buttons that can work.
+ACTIONS_BY_STATUS: dict[str, list[str]] = {
+    Status.EMAIL_UNCONFIRMED: ["verify", *WHILE_OPEN],
+    Status.VERIFYING: ["verify", *WHILE_OPEN],
+    Status.AWAITING_CONSUMER: WHILE_OPEN,
+    Status.AWAITING_DELETE_CONFIRMATION: WHILE_OPEN,
+    Status.VERIFIED: ["approve", *WHILE_OPEN],
+    Status.APPROVED: ["start", *WHILE_OPEN],
+    Status.IN_PROGRESS: ["close", *WHILE_OPEN],
+}
+
+
+def _fitting_actions(privacy_request: PrivacyRequest) -> list[str]:
+    names = ACTIONS_BY_STATUS.get(privacy_request.status, ["note"])
+    if privacy_request.extended_at is not None:
+        names = [n for n in names if n != "extend"]
+    return names
 
 
 def _make_form(name: str, data=None):
@@ -116,9 +138,11 @@ def _page(request, privacy_request, *, forms=None, revealed=False, status=200):
     user = request.user
     available = {
         name: forms.get(name) or _make_form(name)
-        for name, action in ACTIONS.items()
-        if can(user, action.permission)
+        for name in _fitting_actions(privacy_request)
+        if can(user, ACTIONS[name].permission)
     }
+    for name, form in forms.items():
+        available.setdefault(name, form)  # a refused action keeps its form and message
     events = privacy_request.events.select_related("actor").order_by("at", "pk")
     checks = privacy_request.checks.order_by("data_point")
     document = getattr(privacy_request, "agent_document", None)

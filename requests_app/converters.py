@@ -1,0 +1,17 @@
+"""URLs name requests by reference; anything else is not a request (404 from the resolver,
+before any query: a stray byte such as NUL never reaches the database)."""
+
+from django.urls import register_converter
+
+
+class ReferenceConverter:
+    regex = r"PR-\d{4}-\d{6,9}"
+
+    def to_python(self, value: str) -> str:
+        return value
+
+    def to_url(self, value: str) -> str:
+        return value
+
+
+register_converter(ReferenceConverter, "reference")
