@@ -2,7 +2,7 @@ from django.urls import path
 
 from requests_app import converters  # noqa: F401  (registers <reference:...>)
 
-from .views import auth, queue, request_page
+from .views import auth, intake, queue, request_page
 
 app_name = "staff"
 
@@ -17,4 +17,5 @@ urlpatterns = [
     path("enroll/", auth.enroll, name="enroll"),
     path("backup-codes/", auth.backup_codes, name="backup_codes"),
     path("sign-out/", auth.sign_out, name="sign_out"),
+    path("intake/", intake.intake_page, name="intake"),
 ]

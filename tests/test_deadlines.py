@@ -458,3 +458,14 @@ def test_a_real_worker_delivers_a_reminder_once_through_redis():
 
     assert delivered
     assert len([m for m in mail.outbox if "left: privacy request" in m.subject]) == 1
+
+
+@pytest.mark.django_db
+def test_a_request_without_an_email_address_stays_pending_acknowledgment_for_staff():
+    request = received(status=Status.VERIFYING, requester_email="")
+
+    sweep_at(at(2026, 11, 25, 12))
+
+    request.refresh_from_db()
+    assert request.acknowledged_at is None
+    assert not DeadlineNotice.objects.filter(request=request).exists()

@@ -132,17 +132,19 @@ def acknowledgments_send(*, now: datetime) -> int:
     """Acknowledge every request not yet acknowledged (11 CCR 7021(a): within 10 business days),
     such as one logged by staff; web requests are acknowledged on receipt."""
     sent = 0
-    for privacy_request in _open_requests().filter(acknowledged_at__isnull=True)[:500]:
+    # Without an email address the acknowledgment goes by post: staff see it pending in the
+    # request's history, and the sweep must not mark it done.
+    pending = _open_requests().filter(acknowledged_at__isnull=True).exclude(requester_email="")
+    for privacy_request in pending[:500]:
         with transaction.atomic():
             if _claim_notice(privacy_request, DeadlineNotice.Kind.ACKNOWLEDGMENT, now=now) is None:
                 continue
-            if privacy_request.requester_email:
-                notify(
-                    privacy_request=privacy_request,
-                    template="received",
-                    kind="request.received",
-                    once_key="received",
-                )
+            notify(
+                privacy_request=privacy_request,
+                template="received",
+                kind="request.received",
+                once_key="received",
+            )
             PrivacyRequest.objects.filter(pk=privacy_request.pk).update(acknowledged_at=now)
             sent += 1
     return sent
