@@ -3,10 +3,20 @@
 from django import forms
 from django.contrib.auth import get_user_model
 
-from requests_app.models import DeletionException, DenialReason
+from requests_app.models import DeletionException, DenialReason, VerificationTier
 
 
 class ReasonForm(forms.Form):
+    tier = forms.ChoiceField(
+        label="Level reached",
+        choices=[
+            (VerificationTier.TWO, "Two details matched"),
+            (VerificationTier.THREE, "Three details matched and a signed declaration received"),
+        ],
+        initial=VerificationTier.TWO,
+        help_text="A copy of specific pieces needs the second; with the first it is answered "
+        "as categories.",
+    )
     reason = forms.CharField(
         label="How was the identity verified?",
         max_length=1000,

@@ -62,7 +62,10 @@ ACTION_CASES = {
     "close": (Status.IN_PROGRESS, {"close-summary": "Your report is attached."}),
     "note": (Status.VERIFIED, {"note-text": "Called back, no answer."}),
     "assign": (Status.VERIFIED, {"assign-assignee": ""}),
-    "verify": (Status.VERIFYING, {"verify-reason": "Matched three details on the call."}),
+    "verify": (
+        Status.VERIFYING,
+        {"verify-reason": "Matched three details on the call.", "verify-tier": "two"},
+    ),
 }
 ALLOWED = {
     "officer": set(ACTION_CASES),
@@ -287,7 +290,12 @@ def test_denying_under_an_exception_names_which_exception(officer):
         ("deny", Status.VERIFIED, {"deny-reason": "fraud"}, "Write the explanation"),
         ("note", Status.VERIFIED, {"note-text": "   "}, "Write the note first."),
         ("extend", Status.VERIFIED, {"extend-new_due_date": "not a date"}, "Enter a date."),
-        ("verify", Status.VERIFYING, {"verify-reason": "x"}, "Link the request to a consumer"),
+        (
+            "verify",
+            Status.VERIFYING,
+            {"verify-reason": "x", "verify-tier": "two"},
+            "Link the request to a consumer",
+        ),
     ],
 )
 def test_an_action_that_does_not_fit_is_refused_with_a_message(
@@ -331,3 +339,39 @@ def test_the_agent_document_download_is_logged(officer, settings):
     assert response.status_code == 200
     assert response.getvalue() == b"%PDF-1.4 permission"
     assert request.events.filter(kind=RequestEvent.Kind.DOWNLOADED, actor=officer).exists()
+
+
+def test_specific_pieces_verified_by_hand_at_two_details_are_answered_as_categories(officer):
+    request = a_request(
+        status=Status.VERIFYING,
+        request_type=RequestType.KNOW_SPECIFIC,
+        consumer=factories.consumer(),
+    )
+    client = signed_in(officer)
+
+    client.post(
+        f"/staff/requests/{request.reference}/verify/",
+        {"verify-reason": "Zip and order number by phone.", "verify-tier": "two"},
+    )
+
+    request.refresh_from_db()
+    assert request.status == Status.VERIFIED
+    assert request.request_type == RequestType.KNOW_CATEGORIES
+    assert request.verification_method == "staff"
+
+
+def test_specific_pieces_verified_by_hand_with_a_declaration_stay_specific(officer):
+    request = a_request(
+        status=Status.VERIFYING,
+        request_type=RequestType.KNOW_SPECIFIC,
+        consumer=factories.consumer(),
+    )
+
+    signed_in(officer).post(
+        f"/staff/requests/{request.reference}/verify/",
+        {"verify-reason": "Signed declaration received by mail.", "verify-tier": "three"},
+    )
+
+    request.refresh_from_db()
+    assert request.request_type == RequestType.KNOW_SPECIFIC
+    assert request.verification_tier == "three"

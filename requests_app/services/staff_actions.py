@@ -24,7 +24,13 @@ from ..models import (
 )
 from .history import event_record
 from .notify import notify
-from .verification import VerificationOutcome, WrongState, _deny, _mark_verified
+from .verification import (
+    VerificationOutcome,
+    WrongState,
+    _deny,
+    _downgrade_to_categories,
+    _mark_verified,
+)
 
 NOTE_MAX_LENGTH = 4000
 
@@ -45,13 +51,22 @@ def _require(privacy_request: PrivacyRequest, *statuses: str, action: str) -> No
 
 
 def request_verify_manually(
-    *, privacy_request: PrivacyRequest, actor, reason: str, now: datetime | None = None
+    *,
+    privacy_request: PrivacyRequest,
+    actor,
+    reason: str,
+    tier: str = VerificationTier.TWO,
+    now: datetime | None = None,
 ) -> VerificationOutcome:
-    """Staff verified the consumer themselves (for example on a call, or from documents). The
-    reason says how; the cap of requests to know still applies."""
+    """Staff verified the consumer themselves (for example on a call, or from documents sent by
+    mail). The reason says how, and the tier what was established: specific pieces need three
+    data points and a signed declaration, or they are answered as categories. The cap of
+    requests to know still applies."""
     now = now or timezone.now()
     if not reason.strip():
         raise ActionRefused("Say how the identity was verified.")
+    if tier not in (VerificationTier.TWO, VerificationTier.THREE):
+        raise ActionRefused("Choose the level of verification reached.")
     with transaction.atomic():
         locked = _locked(privacy_request)
         _require(locked, Status.EMAIL_UNCONFIRMED, Status.VERIFYING, action="verify it")
@@ -68,10 +83,12 @@ def request_verify_manually(
             visible_to_consumer=False,
             at=now,
         )
+        if locked.request_type == RequestType.KNOW_SPECIFIC and tier == VerificationTier.TWO:
+            _downgrade_to_categories(locked, now=now)
         return _mark_verified(
             locked,
             method=VerificationMethod.STAFF,
-            tier=VerificationTier.TWO,
+            tier=tier,
             actor=actor,
             now=now,
         )

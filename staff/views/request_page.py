@@ -85,7 +85,7 @@ def _perform(name: str, privacy_request: PrivacyRequest, user, data: dict) -> st
     """Run the action's service; returns the message for the officer."""
     if name == "verify":
         outcome = staff_actions.request_verify_manually(
-            privacy_request=privacy_request, actor=user, reason=data["reason"]
+            privacy_request=privacy_request, actor=user, reason=data["reason"], tier=data["tier"]
         )
         return outcome.message or "Identity verified."
     if name == "approve":
