@@ -2,7 +2,7 @@ from django.urls import path
 
 from requests_app import converters  # noqa: F401  (registers <reference:...>)
 
-from .views import auth, intake, queue, request_page
+from .views import auth, intake, metrics, queue, request_page
 
 app_name = "staff"
 
@@ -18,4 +18,6 @@ urlpatterns = [
     path("backup-codes/", auth.backup_codes, name="backup_codes"),
     path("sign-out/", auth.sign_out, name="sign_out"),
     path("intake/", intake.intake_page, name="intake"),
+    path("metrics/", metrics.metrics_page, name="metrics"),
+    path("metrics.csv", metrics.metrics_csv, name="metrics_csv"),
 ]
