@@ -7,3 +7,6 @@ class ConsentConfig(AppConfig):
 
     name = "consent"
     verbose_name = "Consent and data inventory"
+
+    def ready(self):
+        from . import signals  # noqa: F401  (connects the registry's save and delete signals)

@@ -51,6 +51,7 @@ INSTALLED_APPS = [
     "registry",
     "requests_app",
     "staff",
+    "fulfilment",
 ]
 
 MIDDLEWARE = [
@@ -241,6 +242,11 @@ CLOSE_UNCONFIRMED_AFTER_DAYS = env.int("CLOSE_UNCONFIRMED_AFTER_DAYS", default=7
 PRIVACY_OFFICER_GROUP = env.str("PRIVACY_OFFICER_GROUP", default="Privacy officer")
 # Overdue work is escalated to every privacy officer, and to this address too when set.
 ESCALATION_EMAIL = env.str("ESCALATION_EMAIL", default="")
+# Fulfilment (fulfilment/): manual data-system tasks fall due this many days before the
+# request; delivery links last this long; the suppression list's keyed hashes use this key.
+MANUAL_TASK_LEAD_DAYS = env.int("MANUAL_TASK_LEAD_DAYS", default=5)
+DELIVERY_LINK_DAYS = env.int("DELIVERY_LINK_DAYS", default=7)
+SUPPRESSION_HASH_KEY = env.str("SUPPRESSION_HASH_KEY", default="") or SECRET_KEY
 # Where the portal links to from emails; the site's public address.
 SITE_URL = env.str("SITE_URL", default="http://127.0.0.1:8000").rstrip("/")
 
@@ -289,3 +295,36 @@ LOGGING = {
     "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
     "loggers": {"django.db.backends": {"level": "WARNING"}},
 }
+
+# --- Opt-out of sale and preferences (consent) -----------------------------------------------
+# The keyed hash of an email address or phone number kept for an opt-out that matches nobody
+# yet (consent.PendingOptOut). Set it apart from SECRET_KEY in production: rotating SECRET_KEY
+# would otherwise make every waiting opt-out unrecognisable.
+CONSENT_HASH_KEY = env.str("CONSENT_HASH_KEY", default="") or SECRET_KEY
+# The data systems (registry.DataSystem slugs) to whom personal information is sold: each
+# opt-out must reach every one of them within OPT_OUT_WITHIN_BUSINESS_DAYS (11 CCR 7026(f)).
+SALE_PARTNER_SYSTEMS = env.list("SALE_PARTNER_SYSTEMS", default=["marketing-partners"])
+# Which system applies a change of each marketing preference (the notice, "Email address":
+# within MARKETING_OPT_OUT_BUSINESS_DAYS). A system whose connector is "internal" applies it at
+# once; any other is a task staff confirm in the admin.
+PREFERENCE_CHANNEL_SYSTEMS = env.dict(
+    "PREFERENCE_CHANNEL_SYSTEMS",
+    default={"email": "email-marketing", "postal": "marketing-partners", "sms": "email-marketing"},
+)
+# Consumers known to be under SALE_MINIMUM_AGE are never sold unless opted in; under
+# PARENT_OPT_IN_BELOW_AGE only a parent or guardian may opt in (Civ. Code 1798.120(c)).
+SALE_MINIMUM_AGE = env.int("SALE_MINIMUM_AGE", default=16)
+PARENT_OPT_IN_BELOW_AGE = env.int("PARENT_OPT_IN_BELOW_AGE", default=13)
+# How long the emailed links stay usable.
+PREFERENCES_LINK_HOURS = env.int("PREFERENCES_LINK_HOURS", default=24)
+PREFERENCES_SESSION_MINUTES = env.int("PREFERENCES_SESSION_MINUTES", default=30)
+REAUTHORIZATION_LINK_DAYS = env.int("REAUTHORIZATION_LINK_DAYS", default=60)
+# Overdue partner notices and preference changes are escalated like overdue requests:
+# core.staff.escalation_addresses (the privacy officers and ESCALATION_EMAIL, above).
+# Global Privacy Control: a request with `Sec-GPC: 1` opts out the browser (this cookie) and,
+# when known, the consumer. After authentication (it needs request.user), before django-axes.
+GPC_COOKIE_NAME = "dp_sale_opt_out"
+MIDDLEWARE.insert(
+    MIDDLEWARE.index("axes.middleware.AxesMiddleware"),
+    "consent.middleware.GlobalPrivacyControlMiddleware",
+)

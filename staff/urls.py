@@ -17,7 +17,7 @@ urlpatterns = [
     path("enroll/", auth.enroll, name="enroll"),
     path("backup-codes/", auth.backup_codes, name="backup_codes"),
     path("sign-out/", auth.sign_out, name="sign_out"),
-    path("intake/", intake.intake_page, name="intake"),
     path("metrics/", metrics.metrics_page, name="metrics"),
     path("metrics.csv", metrics.metrics_csv, name="metrics_csv"),
+    path("intake/", intake.intake_page, name="intake"),
 ]
