@@ -9,6 +9,11 @@ ENV PYTHONDONTWRITEBYTECODE=1 \
 
 WORKDIR /app
 RUN useradd --create-home --uid 10001 portal
+# Fonts for the PDF answers to know: DejaVu for Latin, Greek and Cyrillic, Droid Sans Fallback
+# for Chinese, Japanese and Korean (fulfilment/exports.py falls back to Helvetica without them).
+RUN apt-get update \
+    && apt-get install -y --no-install-recommends fonts-dejavu-core fonts-droid-fallback \
+    && rm -rf /var/lib/apt/lists/*
 
 COPY requirements/base.lock requirements/base.lock
 RUN pip install -r requirements/base.lock

@@ -106,8 +106,9 @@ def sellable_condition(*, today: date) -> Q:
 
 def consumers_whose_data_may_be_sold(*, now: datetime | None = None) -> QuerySet[Consumer]:
     """Every consumer whose personal information may be sold today. Any sale feed and the
-    partners' suppression list read this, and nothing else decides it."""
-    return Consumer.objects.filter(sellable_condition(today=business_today(now)))
+    partners' suppression list read this, and nothing else decides it. A consumer erased at
+    their request (no email address left) has nothing to sell."""
+    return Consumer.objects.filter(sellable_condition(today=business_today(now))).exclude(email="")
 
 
 def consumer_may_be_sold(consumer: Consumer, *, now: datetime | None = None) -> bool:
@@ -131,6 +132,7 @@ def sale_suppression_list(*, now: datetime | None = None) -> QuerySet[Consumer]:
     carries its SHA-256, nothing else (README, "Opt-out of sale")."""
     return (
         Consumer.objects.exclude(sellable_condition(today=business_today(now)))
+        .exclude(email="")  # erased consumers: their suppression entry lives in fulfilment
         .order_by("pk")
         .only("pk", "email")
     )

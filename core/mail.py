@@ -14,7 +14,7 @@ from datetime import datetime, timedelta
 from django.conf import settings
 from django.core.mail import EmailMultiAlternatives
 from django.db import IntegrityError, transaction
-from django.db.models import F, Q
+from django.db.models import Case, F, Q, TextField, Value, When
 from django.template.loader import render_to_string
 from django.utils import timezone
 
@@ -115,8 +115,31 @@ def email_send(*, email_id: int) -> bool:
         attempts=F("attempts") + 1,
         claimed_until=None,
         last_error="",
+        **_redacted_if_flagged(),
     )
     return True
+
+
+REDACTED_FIELDS = ("to", "subject", "body_text", "body_html", "last_error")
+
+
+def redaction() -> dict:
+    """What a redacted outbox row holds instead of its address, subject, bodies and error."""
+    return dict.fromkeys(REDACTED_FIELDS, "")
+
+
+def _redacted_if_flagged() -> dict:
+    """Blank the row in the same UPDATE if it is flagged redact_after_send at that moment: an
+    erasure that flags it while it is being sent is never missed (fulfilment.erasure)."""
+    return {
+        name: Case(
+            When(redact_after_send=True, then=Value("")),
+            default=F(name),
+            output_field=TextField(),
+        )
+        for name in REDACTED_FIELDS
+        if name != "last_error"
+    }
 
 
 def _reply_to() -> str:
@@ -129,13 +152,23 @@ def _record_failure(email: OutboundEmail, exc: Exception) -> None:
     # Exponential backoff: 1, 2, 4 ... minutes, at most a day.
     delay = timedelta(minutes=min(2 ** (attempts - 1), 24 * 60))
     logger.warning("Sending email %s failed (attempt %s): %s", email.pk, attempts, exc)
-    OutboundEmail.objects.filter(pk=email.pk).update(
-        attempts=attempts,
-        state=OutboundEmail.State.FAILED if failed_for_good else OutboundEmail.State.PENDING,
-        next_attempt_at=timezone.now() + delay,
-        claimed_until=None,
-        last_error=f"{type(exc).__name__}: {exc}"[:2000],
-    )
+    fields = {
+        "attempts": attempts,
+        "state": OutboundEmail.State.FAILED if failed_for_good else OutboundEmail.State.PENDING,
+        "next_attempt_at": timezone.now() + delay,
+        "claimed_until": None,
+        "last_error": f"{type(exc).__name__}: {exc}"[:2000],
+    }
+    if failed_for_good:
+        # The error may quote the address: a flagged row keeps only the exception's name.
+        fields |= _redacted_if_flagged() | {
+            "last_error": Case(
+                When(redact_after_send=True, then=Value(type(exc).__name__)),
+                default=Value(fields["last_error"]),
+                output_field=TextField(),
+            )
+        }
+    OutboundEmail.objects.filter(pk=email.pk).update(**fields)
 
 
 def outbox_send_due(*, now: datetime) -> int:

@@ -50,6 +50,10 @@ class OutboundEmail(models.Model):
     # Who holds the right to send it until when; a crashed sender's claim simply expires.
     claimed_until = models.DateTimeField(null=True, blank=True)
     last_error = models.TextField(blank=True)
+    # Set when the person it is addressed to was erased at their request (fulfilment.erasure):
+    # once sent (or failed for good) the address, subject, bodies and error are blanked, so the
+    # outbox keeps only that a notice of this kind went out, and when.
+    redact_after_send = models.BooleanField(default=False)
 
     class Meta:
         ordering = ["created_at"]

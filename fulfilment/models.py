@@ -41,6 +41,7 @@ class SystemTask(models.Model):
     )
     attempts = models.PositiveSmallIntegerField(default=0)
     last_error = models.TextField(blank=True)
+    escalated_at = models.DateTimeField(null=True, blank=True)
     # What the system did, without personal data: counts per kind of record, and for an erase,
     # which exception kept what ({"kept": [{"kind": "orders", "exception": "...", "count": 3}]}).
     result = models.JSONField(default=dict, blank=True)

@@ -15,5 +15,6 @@ urlpatterns = [
     path("account/", include("accounts.urls")),
     path("requests/", include("requests_app.urls")),
     path("staff/", include("staff.urls")),
+    path("", include("fulfilment.urls")),
     path("admin/", admin.site.urls),
 ]

@@ -21,6 +21,7 @@ from django.db import DatabaseError, transaction
 from django.utils import timezone
 
 from consent.models import Category, Source
+from fulfilment.suppression import is_suppressed
 
 from .models import Consumer, DataSystem, Order, PersonalRecord
 from .normalize import normalize_email, normalize_phone
@@ -77,6 +78,8 @@ STATE = re.compile(r"^[A-Z]{2}$")
 CARD_NUMBER = re.compile(r"(?<!\d)(?:\d[ -]?){12,18}\d(?!\d)")
 # A timestamp this far ahead of the clock is a mistake in the file, not clock skew.
 FUTURE_TOLERANCE = timedelta(days=1)
+# A row for someone erased at their request (fulfilment.suppression): never created again.
+SUPPRESSED_REASON = "deleted at the person's request; not re-imported"
 
 
 class ConsumerImportError(Exception):
@@ -186,6 +189,9 @@ def consumer_import(
     deletes by omission (deletion is a request with its own trail). So importing the same rows
     twice changes nothing the second time.
 
+    A row whose email address or phone number belongs to someone erased at their request (the
+    suppression list, DESIGN.md "delete") is rejected and creates nothing.
+
     Each row is validated, then saved in its own transaction; a rejected row is reported with
     its number (counted from `first_row_number`) and reasons, and never stops the rows after it.
     Permission to import belongs to the caller (the command is run by operators).
@@ -196,6 +202,8 @@ def consumer_import(
     for number, row in enumerate(rows, start=first_row_number):
         try:
             parsed = _parse_row(row, lookups=lookups, now=now)
+            if is_suppressed(email=parsed.email, phone=parsed.phone):
+                raise RowRejected([SUPPRESSED_REASON])
             with transaction.atomic():
                 outcome = _save_row(
                     parsed, shop_database=lookups.data_systems[SHOP_DATABASE], now=now

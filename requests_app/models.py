@@ -199,6 +199,13 @@ class PrivacyRequest(models.Model):
         blank=True,
         related_name="assigned_requests",
     )
+    # How the answer reaches a requester without an account (the notice: "by mail or
+    # electronically, at your option"); account holders find it in their account.
+    delivery_method = models.CharField(
+        max_length=10, choices=[("email", "By email"), ("post", "By post")], default="email"
+    )
+    postal_address = models.TextField(blank=True)
+    mailed_on = models.DateField(null=True, blank=True)
     # 24 months after the answer the sweep erases the personal data, keeping the minimal
     # record 11 CCR 7101 asks for (dates, type, channel, nature of the response, reason).
     personal_data_purged_at = models.DateTimeField(null=True, blank=True)

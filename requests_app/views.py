@@ -253,8 +253,18 @@ def detail(http_request, reference):
             "received_on": legal_clock.local_date(privacy_request.received_at),
             "due_on": legal_clock.local_date(privacy_request.current_due_at),
             "original_due_on": legal_clock.local_date(privacy_request.due_at),
+            "account_exports": _account_exports(http_request, privacy_request),
         },
     )
+
+
+def _account_exports(http_request, privacy_request: PrivacyRequest):
+    """An account holder's answer files, shown on their request page (the notice: "If you have
+    an account with us, we will deliver our response to that account")."""
+    user = http_request.user
+    if not (user.is_authenticated and privacy_request.requester_user_id == user.pk):
+        return []
+    return list(privacy_request.exports.filter(removed_at__isnull=True))
 
 
 @require_POST

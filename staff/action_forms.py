@@ -54,13 +54,18 @@ class ExtendForm(forms.Form):
     )
 
 
-class CloseForm(forms.Form):
-    in_part = forms.BooleanField(label="Complied with only in part", required=False)
-    summary = forms.CharField(
-        label="Summary for the consumer",
-        max_length=4000,
+class TaskDoneForm(forms.Form):
+    task = forms.IntegerField(widget=forms.HiddenInput)
+    done_on = forms.DateField(
+        label="Done on",
+        widget=forms.DateInput(attrs={"type": "date"}),
+        error_messages={"required": "Give the date it was done.", "invalid": "Enter a date."},
+    )
+    note = forms.CharField(
+        label="Note (what was done, reference of the partner's confirmation)",
+        max_length=2000,
         required=False,
-        widget=forms.Textarea(attrs={"rows": 3}),
+        widget=forms.Textarea(attrs={"rows": 2}),
     )
 
 

@@ -24,7 +24,7 @@ def request_context(privacy_request: PrivacyRequest) -> dict:
         "status_url": site_url(reverse("requests:status_lookup")),
         "new_request_url": site_url(reverse("requests:new")),
         "notice_url": site_url(reverse("consent:what_we_collect")),
-        "opt_out_url": site_url("/do-not-sell/"),
+        "opt_out_url": site_url(reverse("consent:do_not_sell")),
     }
 
 

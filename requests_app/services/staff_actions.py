@@ -115,18 +115,22 @@ def request_approve(*, privacy_request: PrivacyRequest, actor, now: datetime | N
 def request_fulfilment_start(
     *, privacy_request: PrivacyRequest, actor, now: datetime | None = None
 ):
-    """Work on the answer begins (issue: fulfilment gathers the data in every system)."""
+    """Work on the answer begins: one task per data system, the automated ones run at once."""
+    from fulfilment.services import fulfilment_plan  # fulfilment builds on this module
+
     now = now or timezone.now()
     with transaction.atomic():
         locked = _locked(privacy_request)
         _require(locked, Status.APPROVED, action="start fulfilment")
         locked.status = Status.IN_PROGRESS
         locked.save(update_fields=["status", "updated_at"])
+        tasks = fulfilment_plan(privacy_request=locked, now=now)
         event_record(
             privacy_request=locked,
             kind=RequestEvent.Kind.FULFILMENT_STARTED,
             actor=actor,
             actor_label="staff",
+            detail=f"{len(tasks)} data system task(s)",
             at=now,
         )
     return locked

@@ -12,6 +12,8 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from core import legal_clock
 from core.staff import privacy_officers
+from fulfilment.models import SystemTask
+from fulfilment.services import fulfilment_finish, fulfilment_progress, task_confirm
 from requests_app.models import PrivacyRequest, RequestType, Status
 from requests_app.services import deadlines, staff_actions
 from requests_app.services.submission import agent_documents_folder
@@ -46,7 +48,8 @@ ACTIONS = {
     "deny": Action("deny_request", action_forms.DenyForm, "Deny"),
     "extend": Action("extend_request", action_forms.ExtendForm, "Extend the deadline"),
     "start": Action("fulfil_request", action_forms.EmptyForm, "Start fulfilment"),
-    "close": Action("close_request", action_forms.CloseForm, "Close as answered"),
+    "close": Action("close_request", action_forms.EmptyForm, "Deliver the answer and close"),
+    "task": Action("fulfil_request", action_forms.TaskDoneForm, "Mark a system task done"),
     "note": Action("add_note", action_forms.NoteForm, "Add note"),
     "assign": Action("assign_request", action_forms.AssignForm, "Assign"),
 }
@@ -63,7 +66,7 @@ ACTIONS_BY_STATUS: dict[str, list[str]] = {
     Status.AWAITING_DELETE_CONFIRMATION: WHILE_OPEN,
     Status.VERIFIED: ["approve", *WHILE_OPEN],
     Status.APPROVED: ["start", *WHILE_OPEN],
-    Status.IN_PROGRESS: ["close", *WHILE_OPEN],
+    Status.IN_PROGRESS: ["close", "task", *WHILE_OPEN],
 }
 
 
@@ -112,13 +115,12 @@ def _perform(name: str, privacy_request: PrivacyRequest, user, data: dict) -> st
         staff_actions.request_fulfilment_start(privacy_request=privacy_request, actor=user)
         return "Fulfilment started."
     if name == "close":
-        staff_actions.request_close(
-            privacy_request=privacy_request,
-            actor=user,
-            in_part=data["in_part"],
-            summary=data["summary"],
-        )
-        return "Closed as answered; the consumer has been told."
+        fulfilment_finish(privacy_request=privacy_request, actor=user)
+        return "Answered: the answer has been delivered and the consumer told."
+    if name == "task":
+        task = get_object_or_404(SystemTask, pk=data["task"], request=privacy_request)
+        task_confirm(task=task, actor=user, done_on=data["done_on"], note=data["note"])
+        return f"{task.data_system.name}: marked done."
     if name == "note":
         staff_actions.request_note_add(
             privacy_request=privacy_request, actor=user, text=data["text"]
@@ -146,6 +148,7 @@ def _page(request, privacy_request, *, forms=None, revealed=False, status=200):
     events = privacy_request.events.select_related("actor").order_by("at", "pk")
     checks = privacy_request.checks.order_by("data_point")
     document = getattr(privacy_request, "agent_document", None)
+    done, total = fulfilment_progress(privacy_request)
     return render(
         request,
         "staff/request.html",
@@ -176,6 +179,10 @@ def _page(request, privacy_request, *, forms=None, revealed=False, status=200):
             ).days,
             "can_reveal": can(user, "reveal_personal_data"),
             "is_delete": privacy_request.request_type == RequestType.DELETE,
+            "tasks": privacy_request.system_tasks.select_related("data_system", "done_by"),
+            "tasks_done": done,
+            "tasks_total": total,
+            "task_form": available.pop("task", None),
         },
         status=status,
     )

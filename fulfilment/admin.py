@@ -1,0 +1,33 @@
+from django.contrib import admin
+
+from .models import Suppression, SystemTask
+
+
+@admin.register(SystemTask)
+class SystemTaskAdmin(admin.ModelAdmin):
+    """Read-only: tasks are worked from the staff request page."""
+
+    list_display = ("request", "data_system", "action", "state", "due_at", "done_at", "done_by")
+    list_filter = ("state", "action", "data_system")
+    search_fields = ("request__reference",)
+    readonly_fields = [f.name for f in SystemTask._meta.fields]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(Suppression)
+class SuppressionAdmin(admin.ModelAdmin):
+    """Keyed hashes only: nobody can read who is on the list, only match against it."""
+
+    list_display = ("pk", "created_at")
+    readonly_fields = [f.name for f in Suppression._meta.fields]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False

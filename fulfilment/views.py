@@ -1,0 +1,93 @@
+"""Delivering an answer to know: by a link plus a separate code, or in the account."""
+
+from django.http import FileResponse, Http404
+from django.shortcuts import get_object_or_404, render
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_http_methods
+
+from requests_app import access
+
+from . import services
+from .models import Export
+from .storage import export_path
+
+SESSION_KEY = "answer_links"
+
+
+def _file_response(export: Export, reference: str) -> FileResponse:
+    path = export_path(export)
+    if export.removed_at is not None or not path.exists():
+        raise Http404("The file is no longer kept")
+    response = FileResponse(path.open("rb"), as_attachment=True)
+    response["Content-Disposition"] = f'attachment; filename="answer-{reference}.{export.format}"'
+    response["Cache-Control"] = "no-store"
+    return response
+
+
+@never_cache
+@require_http_methods(["GET", "POST"])
+def answer(request, token):
+    """The emailed link: asks for the code from the second email, then lists the files."""
+    try:
+        link = services.delivery_link_find(token=token)
+    except services.LinkProblem as problem:
+        return render(
+            request,
+            "fulfilment/link_problem.html",
+            {"problem": str(problem)},
+            status=problem.status,
+        )
+    error = ""
+    if request.method == "POST":
+        if services.delivery_code_check(link=link, code=request.POST.get("code", "")[:20]):
+            granted = set(request.session.get(SESSION_KEY, []))
+            request.session[SESSION_KEY] = sorted(granted | {link.pk})
+        else:
+            error = "That code is not right. It is in the second email we sent you."
+    unlocked = link.pk in request.session.get(SESSION_KEY, [])
+    return render(
+        request,
+        "fulfilment/answer.html",
+        {
+            "link": link,
+            "token": token,
+            "unlocked": unlocked,
+            "error": error,
+            "exports": link.request.exports.filter(removed_at__isnull=True) if unlocked else [],
+        },
+    )
+
+
+@never_cache
+@require_http_methods(["GET"])
+def answer_file(request, token, file_format):
+    try:
+        link = services.delivery_link_find(token=token)
+    except services.LinkProblem as problem:
+        return render(
+            request,
+            "fulfilment/link_problem.html",
+            {"problem": str(problem)},
+            status=problem.status,
+        )
+    if link.pk not in request.session.get(SESSION_KEY, []):
+        raise Http404("Enter the code first")
+    export = get_object_or_404(Export, request=link.request, format=file_format)
+    response = _file_response(export, link.request.reference)
+    services.download_record(privacy_request=link.request, export=export, by="consumer", link=link)
+    return response
+
+
+@never_cache
+@require_http_methods(["GET"])
+def account_file(request, reference, file_format):
+    """An account holder's answer, from their signed-in request page."""
+    privacy_request = access.get_request_or_404(request, reference)
+    if not (request.user.is_authenticated and privacy_request.requester_user_id == request.user.pk):
+        raise Http404("Sign in to the account that made the request")
+    export = get_object_or_404(Export, request=privacy_request, format=file_format)
+    response = _file_response(export, reference)
+    services.download_record(
+        privacy_request=privacy_request, export=export, by="consumer", actor=request.user
+    )
+    return response
