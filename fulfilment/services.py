@@ -279,6 +279,27 @@ def _finish_deletion(privacy_request: PrivacyRequest, *, actor, now) -> PrivacyR
     return closed
 
 
+def answer_mailed(*, privacy_request: PrivacyRequest, actor, mailed_on, now=None) -> None:
+    """The officer records the date the answer was posted (delivery by post)."""
+    now = now or timezone.now()
+    if privacy_request.delivery_method != "post":
+        raise ActionRefused("This answer is not delivered by post.")
+    if privacy_request.status != Status.FULFILLED:
+        raise ActionRefused("Deliver the answer first; then record when it was posted.")
+    if mailed_on > timezone.localdate(now):
+        raise ActionRefused("The date posted cannot be in the future.")
+    with transaction.atomic():
+        PrivacyRequest.objects.filter(pk=privacy_request.pk).update(mailed_on=mailed_on)
+        event_record(
+            privacy_request=privacy_request,
+            kind=RequestEvent.Kind.NOTE,
+            actor=actor,
+            actor_label="staff",
+            detail=f"Answer posted on {mailed_on:%-d %B %Y}",
+            at=now,
+        )
+
+
 def _hash(secret: str) -> str:
     return hmac.new(settings.SECRET_KEY.encode(), secret.encode(), hashlib.sha256).hexdigest()
 
@@ -412,6 +433,7 @@ def overdue_manual_tasks_escalate(*, now: datetime) -> int:
 
 __all__ = [
     "LinkProblem",
+    "answer_mailed",
     "delivery_code_check",
     "delivery_link_find",
     "delivery_link_send",

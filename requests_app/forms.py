@@ -128,6 +128,31 @@ class RequestDetailsForm(forms.Form):
                 "that the child is under 16.",
                 error_messages={"required": "Confirm that you are the child's parent or guardian."},
             )
+        if "requester_email" in self.fields and request_type != RequestType.DELETE:
+            # The notice: without an account, "by mail or electronically, at your option".
+            self.fields["delivery_method"] = forms.ChoiceField(
+                label="How should we send you the answer?",
+                choices=[("email", "By email (a link and a code)"), ("post", "By post")],
+                initial="email",
+                required=False,
+                widget=forms.RadioSelect,
+            )
+            self.fields["postal_address"] = forms.CharField(
+                label="Postal address, if by post",
+                max_length=500,
+                required=False,
+                validators=[NO_MARKUP],
+                widget=forms.Textarea(attrs={"rows": 3, "autocomplete": "street-address"}),
+            )
+
+    def clean(self):
+        cleaned = super().clean() or {}
+        if (
+            cleaned.get("delivery_method") == "post"
+            and not cleaned.get("postal_address", "").strip()
+        ):
+            self.add_error("postal_address", "Enter the postal address to send the answer to.")
+        return cleaned
 
     def clean_permission(self):
         upload = self.cleaned_data["permission"]

@@ -117,6 +117,8 @@ def _submit(http_request, form, request_type, who, user) -> PrivacyRequest:
         user=user if account_path else None,
         agent_document=document,
         client_ip=client_ip(http_request),
+        delivery_method=data.get("delivery_method") or "email",
+        postal_address=data.get("postal_address", ""),
     )
     if account_path:
         services.request_verify_account(

@@ -54,6 +54,14 @@ class ExtendForm(forms.Form):
     )
 
 
+class MailedForm(forms.Form):
+    mailed_on = forms.DateField(
+        label="Posted on",
+        widget=forms.DateInput(attrs={"type": "date"}),
+        error_messages={"required": "Give the date it was posted.", "invalid": "Enter a date."},
+    )
+
+
 class TaskDoneForm(forms.Form):
     task = forms.IntegerField(widget=forms.HiddenInput)
     done_on = forms.DateField(

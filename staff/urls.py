@@ -11,6 +11,11 @@ urlpatterns = [
     path("requests/<reference:reference>/", request_page.request_page, name="request"),
     path("requests/<reference:reference>/reveal/", request_page.reveal, name="reveal"),
     path("requests/<reference:reference>/document/", request_page.agent_document, name="document"),
+    path(
+        "requests/<reference:reference>/answer/<slug:file_format>/",
+        request_page.export_file,
+        name="export",
+    ),
     path("requests/<reference:reference>/<slug:action>/", request_page.act, name="act"),
     path("sign-in/", auth.sign_in, name="sign_in"),
     path("verify/", auth.verify, name="verify"),

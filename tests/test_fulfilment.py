@@ -312,3 +312,65 @@ def test_a_deletion_runs_the_portals_erase_last_and_tells_what_was_kept_and_why(
     answer = next(m for m in deliver_emails() if "Our answer" in m.subject)
     assert "We kept orders because the law allows it" in answer.body
     assert request.requester_email == ""  # erased once the answer was queued
+
+
+def test_another_consumers_link_opens_nothing_even_in_a_browser_that_unlocked_its_own(officer):
+    mine = answered_with_files(officer)
+    my_path, my_code = link_and_code("dana@example.com")
+    theirs = answered_with_files(
+        officer, consumer=factories.consumer(email="eve@example.com"), reference="PR-2026-990001"
+    )
+    their_path, _ = link_and_code("eve@example.com")
+    browser = Client()
+    browser.post(my_path, {"code": my_code})
+
+    assert browser.get(my_path + "json/").status_code == 200
+    assert browser.get(their_path + "json/").status_code == 404
+    assert mine.pk != theirs.pk
+
+
+def test_a_consumer_may_ask_for_the_answer_by_post_and_staff_record_the_posting(officer):
+    client = Client()
+    factories.consumer(email="pat@example.com")
+    url = "/requests/new/details/?type=know_categories&who=self"
+    data = {"requester_name": "Pat Post", "requester_email": "pat@example.com"}
+
+    missing = client.post(url, data | {"delivery_method": "post"})
+    assert "Enter the postal address to send the answer to." in missing.text
+    client.post(url, data | {"delivery_method": "post", "postal_address": "1 Main St, Fresno"})
+    from requests_app.models import PrivacyRequest
+
+    request = PrivacyRequest.objects.get(requester_email="pat@example.com")
+    assert (request.delivery_method, request.postal_address) == ("post", "1 Main St, Fresno")
+
+    request.status = Status.IN_PROGRESS
+    request.save()
+    SystemTask.objects.create(
+        request=request,
+        data_system=DataSystem.objects.get(slug="shop-database"),
+        action=SystemTask.Action.EXPORT,
+        state=SystemTask.State.DONE,
+        due_at=request.due_at,
+    )
+    staff = signed_in(officer)
+    staff.post(f"/staff/requests/{request.reference}/close/")
+    request.refresh_from_db()
+    assert request.status == Status.FULFILLED
+    assert not DeliveryLink.objects.filter(request=request).exists()
+
+    staff.post(
+        f"/staff/requests/{request.reference}/mailed/",
+        {"mailed-mailed_on": str(timezone.localdate())},
+    )
+    request.refresh_from_db()
+    assert request.mailed_on == timezone.localdate()
+
+
+def test_the_officer_downloads_the_answer_files_and_it_is_recorded(officer):
+    request = answered_with_files(officer)
+
+    response = signed_in(officer).get(f"/staff/requests/{request.reference}/answer/json/")
+
+    assert response.getvalue() == b"answer as json"
+    event = request.events.get(kind=RequestEvent.Kind.DOWNLOADED, actor=officer)
+    assert not event.visible_to_consumer

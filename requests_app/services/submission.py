@@ -47,6 +47,8 @@ def request_submit(
     user=None,
     agent_document: tuple[bytes, str] | None = None,
     client_ip: str = "",
+    delivery_method: str = "email",
+    postal_address: str = "",
     now: datetime | None = None,
 ) -> PrivacyRequest:
     """Record a new request and send its receipt (with the email code when the address is not
@@ -60,7 +62,7 @@ def request_submit(
     _check_submission_limits(email=email, client_ip=client_ip, now=now)
     stored_document = _write_agent_document(*agent_document) if agent_document else None
     try:
-        return _create_request(
+        privacy_request = _create_request(
             request_type=request_type,
             requester_kind=requester_kind,
             requester_name=requester_name,
@@ -71,8 +73,11 @@ def request_submit(
             user=user,
             stored_document=stored_document,
             client_ip=client_ip,
+            delivery_method=delivery_method,
+            postal_address=postal_address,
             now=now,
         )
+        return privacy_request
     except BaseException:
         if stored_document:
             (agent_documents_folder() / stored_document[0]).unlink(missing_ok=True)
@@ -91,6 +96,8 @@ def _create_request(
     user,
     stored_document: tuple[str, str, int] | None,
     client_ip: str,
+    delivery_method: str,
+    postal_address: str,
     now: datetime,
 ) -> PrivacyRequest:
     with transaction.atomic():
@@ -110,6 +117,8 @@ def _create_request(
             acknowledge_by=legal_clock.acknowledge_by(now),
             due_at=legal_clock.respond_by(now),
             email_confirmed_at=now if user else None,
+            delivery_method="post" if delivery_method == "post" else "email",
+            postal_address=postal_address.strip() if delivery_method == "post" else "",
         )
         privacy_request.reference = _reference_for(privacy_request)
         privacy_request.save(update_fields=["reference"])

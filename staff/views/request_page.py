@@ -13,7 +13,12 @@ from django.views.decorators.http import require_http_methods, require_POST
 from core import legal_clock
 from core.staff import privacy_officers
 from fulfilment.models import SystemTask
-from fulfilment.services import fulfilment_finish, fulfilment_progress, task_confirm
+from fulfilment.services import (
+    answer_mailed,
+    fulfilment_finish,
+    fulfilment_progress,
+    task_confirm,
+)
 from requests_app.models import PrivacyRequest, RequestType, Status
 from requests_app.services import deadlines, staff_actions
 from requests_app.services.submission import agent_documents_folder
@@ -50,6 +55,7 @@ ACTIONS = {
     "start": Action("fulfil_request", action_forms.EmptyForm, "Start fulfilment"),
     "close": Action("close_request", action_forms.EmptyForm, "Deliver the answer and close"),
     "task": Action("fulfil_request", action_forms.TaskDoneForm, "Mark a system task done"),
+    "mailed": Action("fulfil_request", action_forms.MailedForm, "Record the posting date"),
     "note": Action("add_note", action_forms.NoteForm, "Add note"),
     "assign": Action("assign_request", action_forms.AssignForm, "Assign"),
 }
@@ -72,6 +78,12 @@ ACTIONS_BY_STATUS: dict[str, list[str]] = {
 
 def _fitting_actions(privacy_request: PrivacyRequest) -> list[str]:
     names = ACTIONS_BY_STATUS.get(privacy_request.status, ["note"])
+    if (
+        privacy_request.status == Status.FULFILLED
+        and privacy_request.delivery_method == "post"
+        and privacy_request.mailed_on is None
+    ):
+        names = ["mailed", *names]
     if privacy_request.extended_at is not None:
         names = [n for n in names if n != "extend"]
     return names
@@ -117,6 +129,9 @@ def _perform(name: str, privacy_request: PrivacyRequest, user, data: dict) -> st
     if name == "close":
         fulfilment_finish(privacy_request=privacy_request, actor=user)
         return "Answered: the answer has been delivered and the consumer told."
+    if name == "mailed":
+        answer_mailed(privacy_request=privacy_request, actor=user, mailed_on=data["mailed_on"])
+        return "Posting date recorded."
     if name == "task":
         task = get_object_or_404(SystemTask, pk=data["task"], request=privacy_request)
         task_confirm(task=task, actor=user, done_on=data["done_on"], note=data["note"])
@@ -180,6 +195,8 @@ def _page(request, privacy_request, *, forms=None, revealed=False, status=200):
             "can_reveal": can(user, "reveal_personal_data"),
             "is_delete": privacy_request.request_type == RequestType.DELETE,
             "tasks": privacy_request.system_tasks.select_related("data_system", "done_by"),
+            "exports": privacy_request.exports.filter(removed_at__isnull=True),
+            "can_open_exports": can(user, "open_exports"),
             "tasks_done": done,
             "tasks_total": total,
             "task_form": available.pop("task", None),
@@ -244,5 +261,28 @@ def agent_document(request, reference):
     )
     response = FileResponse(path.open("rb"), content_type=document.content_type)
     response["Content-Disposition"] = f'attachment; filename="permission-{reference}{path.suffix}"'
+    response["Cache-Control"] = "no-store"
+    return response
+
+
+@require_http_methods(["GET"])
+@staff_view("open_exports")
+def export_file(request, reference, file_format):
+    """The answer's files, for an officer to print and post, or to check; every download is
+    recorded."""
+    from fulfilment.models import Export
+    from fulfilment.services import download_record
+    from fulfilment.storage import export_path
+
+    privacy_request = _request_for(request.user, reference)
+    export = get_object_or_404(
+        Export, request=privacy_request, format=file_format, removed_at__isnull=True
+    )
+    path = export_path(export)
+    if not path.exists():
+        raise Http404("The file is no longer kept")
+    download_record(privacy_request=privacy_request, export=export, by="staff", actor=request.user)
+    response = FileResponse(path.open("rb"), as_attachment=True)
+    response["Content-Disposition"] = f'attachment; filename="answer-{reference}.{export.format}"'
     response["Cache-Control"] = "no-store"
     return response
