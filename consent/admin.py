@@ -234,7 +234,10 @@ class SaleStatusAdmin(admin.ModelAdmin):
     def may_be_sold(self, obj):
         return obj.sellable
 
-    @admin.action(description="Record an opt-out of sale (received by phone, mail or email)")
+    @admin.action(
+        description="Record an opt-out of sale (received by phone, mail or email)",
+        permissions=["change"],
+    )
     def record_opt_out(self, request, queryset):
         done = sum(
             sale_opt_out(
@@ -244,7 +247,10 @@ class SaleStatusAdmin(admin.ModelAdmin):
         )
         self.message_user(request, f"{done} consumer(s) opted out; the others already were.")
 
-    @admin.action(description="Record an opt-in given by a verified parent or guardian")
+    @admin.action(
+        description="Record an opt-in given by a verified parent or guardian",
+        permissions=["change"],
+    )
     def record_parent_opt_in(self, request, queryset):
         done = 0
         for status in queryset.select_related("consumer"):
@@ -326,7 +332,9 @@ class PartnerNoticeAdmin(ReadOnlyAdmin):
     def get_readonly_fields(self, request, obj=None):
         return [f.name for f in self.model._meta.fields]
 
-    @admin.action(description="Mark as told to the partner (suppression list sent)")
+    @admin.action(
+        description="Mark as told to the partner (suppression list sent)", permissions=["change"]
+    )
     def mark_told(self, request, queryset):
         told = partner_notices_mark_told(
             notice_ids=queryset.values_list("pk", flat=True), actor=request.user
@@ -428,7 +436,7 @@ class PreferenceChangeAdmin(ReadOnlyAdmin):
     def consumer_email(self, obj):
         return obj.consumer.email
 
-    @admin.action(description="Mark as applied in its system")
+    @admin.action(description="Mark as applied in its system", permissions=["change"])
     def mark_applied(self, request, queryset):
         applied = preference_changes_mark_applied(
             change_ids=queryset.values_list("pk", flat=True), actor=request.user

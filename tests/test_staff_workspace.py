@@ -397,3 +397,32 @@ def test_specific_pieces_verified_by_hand_with_a_declaration_stay_specific(offic
     request.refresh_from_db()
     assert request.request_type == RequestType.KNOW_SPECIFIC
     assert request.verification_tier == "three"
+
+
+def test_a_privacy_officer_without_superuser_rights_edits_the_inventory_in_the_admin():
+    officer = staff_in_role(PRIVACY_OFFICER, "plain-officer")
+    assert not officer.is_superuser
+    from consent.models import Category
+
+    name = Category.objects.get(slug="name")
+    client = signed_in(officer)
+
+    page = client.get(f"/admin/consent/category/{name.pk}/change/")
+
+    assert page.status_code == 200
+    assert 'name="purpose_statement"' in page.text
+
+
+@pytest.mark.parametrize(
+    ("role", "change_allowed"), [(CUSTOMER_CARE, True), (AUDITOR, False)]
+)
+def test_care_may_record_a_callers_opt_out_in_the_admin_and_the_auditor_only_read(
+    role, change_allowed
+):
+    user = staff_in_role(role, "admin-user")
+    factories.consumer()  # a consumer has a sale status row to act on
+
+    response = signed_in(user).get("/admin/consent/salestatus/")
+
+    assert response.status_code == 200
+    assert ("Record an opt-out of sale" in response.text) is change_allowed
