@@ -366,6 +366,9 @@ def know_report(*, privacy_request: PrivacyRequest) -> dict[str, Any]:
             identity_category is None
             or not getattr(consumer, field_name)
             or consumer.created_at > end
+            # The records say when it was really collected; the registry row's creation date
+            # (an import, say) stands in only when there is no record of the category at all.
+            or identity_category.pk in facts
         ):
             continue
         entry = facts.setdefault(identity_category.pk, _CategoryFacts(identity_category))

@@ -256,15 +256,27 @@ def _finish_deletion(privacy_request: PrivacyRequest, *, actor, now) -> PrivacyR
     """Tell the consumer what was deleted, what was kept and why, from the tasks' results;
     then erase the contact details the answer needed (the answer email is redacted once
     sent)."""
+    from consent.models import Category
+
     from .erasure import request_personal_data_erase
 
     kept: list[dict] = []
+    erased_slugs: set[str] = set()
     for task in privacy_request.system_tasks.filter(action=SystemTask.Action.ERASE):
-        kept += task.result.get("kept", []) if isinstance(task.result, dict) else []
+        result = task.result if isinstance(task.result, dict) else {}
+        kept += result.get("kept", [])
+        erased_slugs |= set(result.get("erased", {}).get("records_by_category", {}))
+    names = list(
+        Category.objects.filter(slug__in=erased_slugs)
+        .order_by("display_order")
+        .values_list("name", flat=True)
+    )
     lines = [
-        "We have deleted your personal information from our records and directed our "
-        "service providers to delete it, and told the third parties we shared it with."
+        "We have deleted your personal information from our records, directed our service "
+        "providers to delete it, and told the third parties we shared it with."
     ]
+    if names:
+        lines.append("What we deleted from our records: " + ", ".join(names).lower() + ".")
     for item in kept:
         lines.append(f"We kept {item.get('kind')} because the law allows it: {item.get('why')}")
     with transaction.atomic():

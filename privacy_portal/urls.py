@@ -1,5 +1,6 @@
 from django.contrib import admin
 from django.urls import include, path
+from django.views.generic import RedirectView
 from django_otp.admin import OTPAdminSite
 
 from core import views as core_views
@@ -11,6 +12,8 @@ admin.site.__class__ = OTPAdminSite
 urlpatterns = [
     path("", core_views.home, name="home"),
     path("healthz", core_views.healthz, name="healthz"),
+    # Browsers ask for /favicon.ico whatever the page says.
+    path("favicon.ico", RedirectView.as_view(url="/static/favicon.svg", permanent=True)),
     path("", include("consent.urls")),
     path("account/", include("accounts.urls")),
     path("requests/", include("requests_app.urls")),

@@ -82,11 +82,42 @@ def consumer_for_email(email: str) -> Consumer | None:
     return matches[0] if len(matches) == 1 else None
 
 
+def find_consumer(*, email: str, answers: dict[str, str]) -> tuple[Consumer | None, str]:
+    """The consumer the request is about, and the data point that found them.
+
+    By the email address first; a person who writes from another address is found by the phone
+    number or the order number they give, which then identifies them but does not also count
+    as a matching detail (it would be counted twice)."""
+    consumer = consumer_for_email(email) if email else None
+    if consumer is not None:
+        return consumer, DataPoint.EMAIL
+    phone = _phone_or_blank(answers.get(DataPoint.PHONE, ""))
+    if phone:
+        by_phone = list(Consumer.objects.filter(phone=phone)[:2])
+        if len(by_phone) == 1:
+            return by_phone[0], DataPoint.PHONE
+    order_number = answers.get(DataPoint.RECENT_PURCHASE, "").strip()
+    if order_number:
+        by_order = list(
+            Consumer.objects.filter(orders__order_number__iexact=order_number).distinct()[:2]
+        )
+        if len(by_order) == 1:
+            return by_order[0], DataPoint.RECENT_PURCHASE
+    return None, ""
+
+
 def match_data_points(
-    consumer: Consumer | None, *, answers: dict[str, str], proven_email: str | None
+    consumer: Consumer | None,
+    *,
+    answers: dict[str, str],
+    proven_email: str | None,
+    identified_by: str = "",
 ) -> MatchResult:
     """Compare the answers with the consumer's records. An unknown consumer matches nothing,
-    through the same steps, so the outcome never tells an impostor who is a customer."""
+    through the same steps, so the outcome never tells an impostor who is a customer. The
+    detail that found the consumer (`identified_by`, other than the proven email) is left out."""
+    if identified_by and identified_by != DataPoint.EMAIL:
+        answers = {k: v for k, v in answers.items() if k != identified_by}
     matched: dict[str, bool] = {}
     addresses, zips, phones, latest_order = _on_record(consumer)
     if proven_email is not None:

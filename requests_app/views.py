@@ -256,8 +256,17 @@ def detail(http_request, reference):
             "due_on": legal_clock.local_date(privacy_request.current_due_at),
             "original_due_on": legal_clock.local_date(privacy_request.due_at),
             "account_exports": _account_exports(http_request, privacy_request),
+            "answer_summary": _answer_summary(privacy_request),
         },
     )
+
+
+def _answer_summary(privacy_request: PrivacyRequest) -> str:
+    """What the answer said (the same words as its email), for an answered request."""
+    if privacy_request.status != Status.FULFILLED:
+        return ""
+    answered = consumer_history(privacy_request).filter(kind="answered").last()
+    return answered.detail if answered else ""
 
 
 def _account_exports(http_request, privacy_request: PrivacyRequest):

@@ -311,6 +311,8 @@ def test_a_deletion_runs_the_portals_erase_last_and_tells_what_was_kept_and_why(
     assert request.outcome == "complied_part"
     answer = next(m for m in deliver_emails() if "Our answer" in m.subject)
     assert "We kept orders because the law allows it" in answer.body
+    assert "What we deleted from our records: " in answer.body
+    assert "cannot be looked up online" in answer.body
     assert request.requester_email == ""  # erased once the answer was queued
 
 
@@ -374,3 +376,17 @@ def test_the_officer_downloads_the_answer_files_and_it_is_recorded(officer):
     assert response.getvalue() == b"answer as json"
     event = request.events.get(kind=RequestEvent.Kind.DOWNLOADED, actor=officer)
     assert not event.visible_to_consumer
+
+
+def test_the_consumers_request_page_shows_what_the_answer_said(officer):
+    request = answered_with_files(officer)
+    path, code = link_and_code("dana@example.com")
+    browser = Client()
+    session = browser.session
+    session["privacy_requests"] = [request.pk]
+    session.save()
+
+    page = browser.get(f"/requests/{request.reference}/").text
+
+    assert "Our answer" in page
+    assert "We have emailed you a link to your answer" in page

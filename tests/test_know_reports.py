@@ -573,3 +573,21 @@ def test_data_systems_named_in_the_pieces_come_from_the_registry():
     report = know_report(privacy_request=request_to_know(dana, specific=True))
 
     assert {p["data_system"] for p in report["pieces"]} == {"Shop DB (Shopify)"}
+
+
+def test_identity_categories_collected_before_the_period_are_not_dated_by_the_import():
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    person = factories.consumer(email="caleb@example.com")
+    person.records.filter(category__slug__in=["name", "email-address"]).update(
+        collected_at=timezone.now() - timedelta(days=600)
+    )
+    request = factories.PrivacyRequestFactory.create(consumer=person)
+
+    report = know_report(privacy_request=request)
+
+    collected = {c["slug"] for c in report["categories"]}
+    assert "name" not in collected
+    assert "email-address" not in collected

@@ -410,3 +410,29 @@ def test_account_holder_sees_their_requests(client, account_holder):
     page = client.get("/requests/").text
 
     assert latest_request().reference in page
+
+
+def test_a_customer_writing_from_another_address_is_found_by_phone_and_verified(client):
+    rosa = factories.consumer(email="rosa@example.com", phone="+14155550177", zip_code="94607")
+    privacy_request = through_email(client, requester_email="rosa.new@example.org")
+    order = latest_order_number(rosa)
+
+    verify(client, privacy_request, phone="(415) 555-0177", zip_code="94607", recent_purchase=order)
+
+    privacy_request.refresh_from_db()
+    assert privacy_request.status == Status.VERIFIED
+    assert privacy_request.consumer == rosa
+    # The phone found the record, so it does not also count; the email is not on record.
+    checks = dict(VerificationCheck.objects.values_list("data_point", "matched"))
+    assert checks == {"email": False, "zip_code": True, "recent_purchase": True}
+
+
+def test_failures_count_against_the_consumer_found_whatever_address_is_used(client, dana):
+    for number in range(5):
+        attempt = through_email(client, requester_email=f"guess{number}@example.org")
+        verify(client, attempt, recent_purchase=latest_order_number(dana), zip_code="10001")
+    honest = through_email(client)
+
+    response = verify(client, honest, zip_code="94110")
+
+    assert "paused after five unsuccessful attempts" in response.text

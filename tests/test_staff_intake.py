@@ -611,3 +611,26 @@ def test_a_verified_phone_request_emails_the_receipt_then_the_confirmation(care_
     subjects = [m.subject for m in deliver_emails()]
     assert len(subjects) == 2  # the receipt, then "identity confirmed"
     assert all(m.to == ["dana@example.com"] for m in mail.outbox)
+
+
+def test_a_caller_without_email_or_phone_is_found_by_the_order_number(db):
+    from requests_app.services.intake import request_log
+
+    kim = factories.consumer(email="elena@example.com", zip_code="90012")
+    order = kim.orders.order_by("-placed_at").first().order_number
+    rep = factories.care_representative("carla")
+
+    logged = request_log(
+        channel="phone",
+        received_on=None,
+        request_type="know_categories",
+        requester_kind="self",
+        caller_name="Elena Kim",
+        caller_email="",
+        answers={"zip_code": "90012", "recent_purchase": order, "address": "742 Sample Lane"},
+        actor=rep,
+    )
+
+    logged.refresh_from_db()
+    assert logged.consumer == kim
+    assert logged.status == "verified"

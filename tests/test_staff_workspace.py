@@ -413,9 +413,7 @@ def test_a_privacy_officer_without_superuser_rights_edits_the_inventory_in_the_a
     assert 'name="purpose_statement"' in page.text
 
 
-@pytest.mark.parametrize(
-    ("role", "change_allowed"), [(CUSTOMER_CARE, True), (AUDITOR, False)]
-)
+@pytest.mark.parametrize(("role", "change_allowed"), [(CUSTOMER_CARE, True), (AUDITOR, False)])
 def test_care_may_record_a_callers_opt_out_in_the_admin_and_the_auditor_only_read(
     role, change_allowed
 ):
@@ -426,3 +424,23 @@ def test_care_may_record_a_callers_opt_out_in_the_admin_and_the_auditor_only_rea
 
     assert response.status_code == 200
     assert ("Record an opt-out of sale" in response.text) is change_allowed
+
+
+def test_the_history_names_staff_but_never_shows_a_consumers_login_before_a_reveal(officer):
+    dana = factories.consumer_with_account(email="dana.login@example.com")
+    request = a_request(requester_user=dana.user)
+    RequestEvent.objects.create(
+        request=request,
+        kind="submitted",
+        actor=dana.user,
+        actor_label="consumer",
+        at=timezone.now(),
+    )
+    RequestEvent.objects.create(
+        request=request, kind="note", actor=officer, actor_label="staff", at=timezone.now()
+    )
+
+    page = signed_in(officer).get(f"/staff/requests/{request.reference}/").text
+
+    assert "dana.login@example.com" not in page
+    assert "· consumer" in page and "· olga" in page

@@ -34,10 +34,10 @@ from django.utils import timezone
 
 from core import legal_clock
 from registry.models import Consumer
-from registry.normalize import normalize_email, normalize_phone
+from registry.normalize import normalize_email
 
 from .. import ratelimit
-from ..matching import MatchResult, consumer_for_email, match_data_points
+from ..matching import MatchResult, find_consumer, match_data_points
 from ..models import (
     Channel,
     DataPoint,
@@ -150,11 +150,9 @@ def request_log(
     typed: dict[str, str] = {p: (answers.get(p) or "").strip() for p in ASKED_POINTS}
 
     # Reads first, outside the transaction, as the website's verification does.
-    consumer, found_by_phone = _find_consumer(
-        email=subject_email if on_behalf else email, phone=typed[DataPoint.PHONE]
-    )
-    if found_by_phone:
-        typed[DataPoint.PHONE] = ""
+    consumer, found_by = find_consumer(email=subject_email if on_behalf else email, answers=typed)
+    if found_by and found_by != DataPoint.EMAIL:
+        typed[found_by] = ""  # it found the record; it cannot also count as a match
     lock_key = _lock_key(subject_email if on_behalf else email, consumer)
     locked_until = (
         ratelimit.locked_until(ratelimit.FAILED_VERIFICATIONS, lock_key, now=now)
@@ -200,7 +198,7 @@ def request_log(
                 privacy_request,
                 result=result,
                 consumer=consumer,
-                found_by_phone=found_by_phone,
+                found_by=found_by,
                 lock_key=lock_key,
                 actor=actor,
                 now=now,
@@ -235,22 +233,6 @@ def _check_people(
 
 
 # --- Finding the consumer ----------------------------------------------------------------------
-
-
-def _find_consumer(*, email: str, phone: str) -> tuple[Consumer | None, bool]:
-    """The consumer on record, and whether the phone number found them. By the email address
-    first (the subject's, for agents and parents), else by the phone number given."""
-    consumer = consumer_for_email(email) if email else None
-    if consumer is not None or not phone:
-        return consumer, False
-    try:
-        number = normalize_phone(phone)
-    except ValueError:
-        return None, False
-    matches = list(Consumer.objects.filter(phone=number)[:2])
-    if len(matches) == 1:
-        return matches[0], True
-    return None, False
 
 
 def _lock_key(email: str, consumer: Consumer | None) -> str:
@@ -351,13 +333,13 @@ def _verify(
     *,
     result: MatchResult,
     consumer: Consumer | None,
-    found_by_phone: bool,
+    found_by: str,
     lock_key: str,
     actor,
     now: datetime,
 ) -> None:
     _record_checks(privacy_request, result, now=now)
-    summary = _summary(result, found_by_phone=found_by_phone)
+    summary = _summary(result, found_by=found_by)
     enough = result.count >= TWO_TIER
     if not enough:
         if lock_key:
@@ -417,7 +399,7 @@ def _verify(
     )
 
 
-def _summary(result: MatchResult, *, found_by_phone: bool) -> str:
+def _summary(result: MatchResult, *, found_by: str) -> str:
     """Counts for the officer, and which points matched: never what was said."""
     asked = len(result.matched)
     parts = ", ".join(
@@ -426,6 +408,7 @@ def _summary(result: MatchResult, *, found_by_phone: bool) -> str:
     )
     text = f"{result.count} of {asked} data point(s) matched on intake"
     text += f" ({parts})." if parts else "."
-    if found_by_phone:
-        text += " The record was found by the phone number, which therefore did not count."
+    if found_by and found_by != DataPoint.EMAIL:
+        label = DataPoint(found_by).label.lower()
+        text += f" The record was found by the {label}, which therefore did not count."
     return text

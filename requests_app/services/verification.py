@@ -19,7 +19,7 @@ from registry.models import Consumer
 from registry.normalize import normalize_email
 
 from .. import ratelimit
-from ..matching import MatchResult, consumer_for_email, match_data_points
+from ..matching import MatchResult, find_consumer, match_data_points
 from ..models import (
     DenialReason,
     EmailChallenge,
@@ -199,24 +199,34 @@ def request_verify_data_points(
     """
     now = now or timezone.now()
     subject_email = _subject_email(privacy_request)
+    consumer, found_by = find_consumer(email=subject_email, answers=answers)
+    # Failures count against the address typed and against the consumer found, so changing
+    # the address does not buy five more guesses at someone's details.
+    lock_keys = {ratelimit.attempt_key("verify", subject_email)}
+    if consumer is not None and consumer.email:
+        lock_keys.add(ratelimit.attempt_key("verify", consumer.email))
+    for key in sorted(lock_keys):
+        until = ratelimit.locked_until(ratelimit.FAILED_VERIFICATIONS, key, now=now)
+        if until:
+            raise VerificationLocked(until)
     lock_key = ratelimit.attempt_key("verify", subject_email)
-    until = ratelimit.locked_until(ratelimit.FAILED_VERIFICATIONS, lock_key, now=now)
-    if until:
-        raise VerificationLocked(until)
 
-    consumer = consumer_for_email(subject_email)
     proven = (
         privacy_request.requester_email
         if privacy_request.requester_kind == RequesterKind.SELF
         else None
     )
-    result = match_data_points(consumer, answers=answers, proven_email=proven)
+    result = match_data_points(
+        consumer, answers=answers, proven_email=proven, identified_by=found_by
+    )
     with transaction.atomic():
         locked = _lock_request(privacy_request)
         _expect(locked, Status.VERIFYING)
         _record_checks(locked, result, now=now)
         tier = _tier_reached(locked, result, declaration_name=declaration_name)
         if tier is None:
+            for other_key in lock_keys - {lock_key}:
+                ratelimit.record_attempt(ratelimit.FAILED_VERIFICATIONS, other_key, now=now)
             return _verification_failed(locked, result, lock_key=lock_key, now=now)
         locked.consumer = consumer
         if declaration_name:

@@ -37,6 +37,7 @@ SEED = 2026
 @dataclass(frozen=True)
 class DemoStaff:
     username: str
+    first_name: str
     email: str
     password: str
     role: str
@@ -51,6 +52,7 @@ DEMO_CONSUMER_PASSWORD = "demo-consumer-2026"  # noqa: S105  (public demo login,
 DEMO_STAFF = (
     DemoStaff(
         username="officer",
+        first_name="Olivia",
         email="officer@example.com",
         password="officer-demo-2026",  # noqa: S106  (public demo login, DEBUG only)
         role="Privacy officer (staff; also a superuser, for the admin's reference data)",
@@ -68,6 +70,7 @@ DEMO_STAFF = (
     ),
     DemoStaff(
         username="care",
+        first_name="Carmen",
         email="care@example.com",
         password="care-demo-2026",  # noqa: S106  (public demo login, DEBUG only)
         role="Customer care representative (staff)",
@@ -79,6 +82,7 @@ DEMO_STAFF = (
     ),
     DemoStaff(
         username="auditor",
+        first_name="Audrey",
         email="auditor@example.com",
         password="auditor-demo-2026",  # noqa: S106  (public demo login, DEBUG only)
         role="Auditor (staff; reads the history and the metrics)",
@@ -248,6 +252,7 @@ class Command(BaseCommand):
         if user is None:
             user = User.objects.create_user(
                 username=member.username,
+                first_name=member.first_name,
                 email=member.email,
                 password=member.password,
                 is_staff=True,
