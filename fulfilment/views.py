@@ -1,11 +1,16 @@
 """Delivering an answer to know: by a link plus a separate code, or in the account."""
 
+import time
+
+from django.contrib import messages
 from django.http import FileResponse, Http404
-from django.shortcuts import get_object_or_404, render
+from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods
 
 from requests_app import access
+from requests_app.models import RequestType
+from requests_app.services import VerificationLocked, account_password_check
 
 from . import services
 from .models import Export
@@ -78,13 +83,52 @@ def answer_file(request, token, file_format):
     return response
 
 
+REAUTH_SESSION_KEY = "answer_reauthenticated"
+REAUTH_MINUTES = 15
+
+
+def reauthenticated(request, privacy_request) -> bool:
+    """Specific pieces are disclosed to an account holder only right after they give their
+    password again (DESIGN.md: re-authentication before specific pieces are disclosed)."""
+    if privacy_request.request_type != RequestType.KNOW_SPECIFIC:
+        return True
+    at = request.session.get(REAUTH_SESSION_KEY, {}).get(str(privacy_request.pk))
+    return at is not None and time.time() - at < REAUTH_MINUTES * 60
+
+
+def _account_request_or_404(request, reference):
+    privacy_request = access.get_request_or_404(request, reference)
+    if not (request.user.is_authenticated and privacy_request.requester_user_id == request.user.pk):
+        raise Http404("Sign in to the account that made the request")
+    return privacy_request
+
+
+@never_cache
+@require_http_methods(["POST"])
+def account_reauthenticate(request, reference):
+    privacy_request = _account_request_or_404(request, reference)
+    try:
+        ok = account_password_check(user=request.user, password=request.POST.get("password", ""))
+    except VerificationLocked as locked:
+        messages.error(request, str(locked))
+        return redirect("requests:detail", reference=reference)
+    if ok:
+        done = dict(request.session.get(REAUTH_SESSION_KEY, {}))
+        done[str(privacy_request.pk)] = time.time()
+        request.session[REAUTH_SESSION_KEY] = done
+    else:
+        messages.error(request, "That password is not right. Please try again.")
+    return redirect("requests:detail", reference=reference)
+
+
 @never_cache
 @require_http_methods(["GET"])
 def account_file(request, reference, file_format):
     """An account holder's answer, from their signed-in request page."""
-    privacy_request = access.get_request_or_404(request, reference)
-    if not (request.user.is_authenticated and privacy_request.requester_user_id == request.user.pk):
-        raise Http404("Sign in to the account that made the request")
+    privacy_request = _account_request_or_404(request, reference)
+    if not reauthenticated(request, privacy_request):
+        messages.info(request, "Confirm your password to download your information.")
+        return redirect("requests:detail", reference=reference)
     export = get_object_or_404(Export, request=privacy_request, format=file_format)
     response = _file_response(export, reference)
     services.download_record(

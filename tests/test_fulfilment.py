@@ -390,3 +390,31 @@ def test_the_consumers_request_page_shows_what_the_answer_said(officer):
 
     assert "Our answer" in page
     assert "We have emailed you a link to your answer" in page
+
+
+def test_an_account_holder_gives_the_password_again_before_specific_pieces_are_disclosed(officer):
+    dana = factories.consumer_with_account(email="ana@example.com")
+    request = answered_with_files(
+        officer,
+        consumer=dana,
+        requester_user=dana.user,
+        request_type=RequestType.KNOW_SPECIFIC,
+        requested_type=RequestType.KNOW_SPECIFIC,
+    )
+    client = Client()
+    assert dana.user is not None
+    client.force_login(dana.user)
+    file_url = f"/requests/{request.reference}/answer/json/"
+
+    before = client.get(file_url)
+    page = client.get(f"/requests/{request.reference}/").text
+    wrong = client.post(
+        f"/requests/{request.reference}/answer/confirm/", {"password": "wrong"}, follow=True
+    )
+    client.post(f"/requests/{request.reference}/answer/confirm/", {"password": factories.PASSWORD})
+    after = client.get(file_url)
+
+    assert before.status_code == 302
+    assert "confirm your password before you download it" in page
+    assert "That password is not right." in wrong.text
+    assert after.getvalue() == b"answer as json"
