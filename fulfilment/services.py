@@ -143,6 +143,13 @@ def task_run(*, task_id: int, now: datetime | None = None) -> bool:
     SystemTask.objects.filter(pk=task_id).update(
         state=SystemTask.State.DONE, done_at=timezone.now(), result=result, last_error=""
     )
+    event_record(
+        privacy_request=task.request,
+        kind=RequestEvent.Kind.NOTE,
+        actor_label="system",
+        detail=f"{task.get_action_display()} in {task.data_system.name}: done",
+        visible_to_consumer=False,
+    )
     return True
 
 

@@ -138,7 +138,7 @@ class RequestDetailsForm(forms.Form):
                 widget=forms.RadioSelect,
             )
             self.fields["postal_address"] = forms.CharField(
-                label="Postal address, if by post",
+                label="Postal address (needed if by post)",
                 max_length=500,
                 required=False,
                 validators=[NO_MARKUP],

@@ -418,3 +418,20 @@ def test_an_account_holder_gives_the_password_again_before_specific_pieces_are_d
     assert "confirm your password before you download it" in page
     assert "That password is not right." in wrong.text
     assert after.getvalue() == b"answer as json"
+
+
+def test_deliver_is_offered_only_once_every_system_has_answered_and_runs_are_in_the_history(
+    officer, monkeypatch
+):
+    monkeypatch.setattr(connectors, "internal_export", fake_export)
+    request = started(approved(), officer)
+    client = signed_in(officer)
+
+    before = client.get(f"/staff/requests/{request.reference}/").text
+    for task in request.system_tasks.all():
+        services.task_run(task_id=task.pk)
+    after = client.get(f"/staff/requests/{request.reference}/").text
+
+    assert "Deliver the answer and close" not in before
+    assert "Deliver the answer and close" in after
+    assert request.events.filter(detail__endswith="in Shop database: done").exists()

@@ -91,7 +91,7 @@ def queue(request):
             "rows": rows,
             "page": page,
             "filters": filters,
-            "statuses": Status.choices,
+            "statuses": list(STATUS_LABELS.items()),
             "types": RequestType.choices,
             "channels": Channel.choices,
             "query": query.urlencode(),

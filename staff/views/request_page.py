@@ -28,6 +28,7 @@ from .. import action_forms
 from ..access import staff_view
 from ..masking import mask_email, mask_name
 from ..roles import can
+from .queue import STATUS_LABELS
 
 
 def _request_for(user, reference: str) -> PrivacyRequest:
@@ -86,6 +87,10 @@ def _fitting_actions(privacy_request: PrivacyRequest) -> list[str]:
         names = ["mailed", *names]
     if privacy_request.extended_at is not None:
         names = [n for n in names if n != "extend"]
+    if "close" in names:
+        done, total = fulfilment_progress(privacy_request)
+        if total == 0 or done < total:
+            names = [n for n in names if n != "close"]  # offered once every system answered
     return names
 
 
@@ -193,6 +198,7 @@ def _page(request, privacy_request, *, forms=None, revealed=False, status=200):
                 legal_clock.local_date(privacy_request.current_due_at) - legal_clock.local_date(now)
             ).days,
             "can_reveal": can(user, "reveal_personal_data"),
+            "status_label": STATUS_LABELS.get(privacy_request.status, privacy_request.status),
             "is_delete": privacy_request.request_type == RequestType.DELETE,
             "tasks": privacy_request.system_tasks.select_related("data_system", "done_by"),
             "exports": privacy_request.exports.filter(removed_at__isnull=True),
