@@ -577,56 +577,71 @@ def partner_notices_mark_told(*, notice_ids: Iterable[int], actor) -> int:
     return told
 
 
-def partner_notices_escalate_overdue(*, now: datetime) -> int:
-    """The sweep's step: a partner notice still pending after its deadline is escalated to the
-    officers, once. Returns how many it escalated."""
+def _escalate_overdue(*, model, deadline: str, now: datetime, related: tuple, escalate) -> int:
+    """Claim each pending row past its deadline with a conditional update (two sweeps never
+    escalate one twice) and hand it to `escalate(row, recipients)` in the same transaction.
+    One failing row does not stop the others. Returns how many were escalated."""
     recipients = escalation_addresses()
     if not recipients:
         logger.error("Overdue consent deadlines, but no officer has an email address to tell")
         return 0
+    pending = model.State.PENDING
     overdue = (
-        PartnerNotice.objects.filter(
-            state=PartnerNotice.State.PENDING, due_at__lt=now, escalated_at__isnull=True
-        )
-        .order_by("due_at")
+        model.objects.filter(state=pending, escalated_at__isnull=True, **{f"{deadline}__lt": now})
+        .order_by(deadline)
         .values_list("pk", flat=True)[:SWEEP_BATCH]
     )
     escalated = 0
     for pk in list(overdue):
         try:
             with transaction.atomic():
-                claimed = PartnerNotice.objects.filter(
-                    pk=pk, state=PartnerNotice.State.PENDING, escalated_at__isnull=True
+                claimed = model.objects.filter(
+                    pk=pk, state=pending, escalated_at__isnull=True
                 ).update(escalated_at=now)
                 if not claimed:
                     continue
-                notice = PartnerNotice.objects.select_related("partner", "consumer").get(pk=pk)
-                _event(
-                    kind=ConsentEvent.Kind.PARTNER_NOTICE_ESCALATED,
-                    consumer=notice.consumer,
-                    source=ConsentSource.SWEEP,
-                    detail=notice.partner.name,
-                    at=now,
-                )
-                for to in recipients:
-                    email_queue(
-                        to=to,
-                        template="consent/partner_notice_overdue",
-                        context={
-                            "partner": notice.partner.name,
-                            "received_on": legal_clock.local_date(notice.received_at),
-                            "due_on": legal_clock.local_date(notice.due_at),
-                            "admin_url": site_url(
-                                reverse("admin:consent_partnernotice_change", args=[notice.pk])
-                            ),
-                        },
-                        kind="consent.partner_notice_overdue",
-                        dedupe_key=f"consent:partner-notice:{notice.pk}:overdue:{to}",
-                    )
+                escalate(model.objects.select_related(*related).get(pk=pk), recipients)
             escalated += 1
         except Exception:
-            logger.exception("Escalating partner notice %s failed", pk)
+            logger.exception("Escalating %s %s failed", model._meta.verbose_name, pk)
     return escalated
+
+
+def partner_notices_escalate_overdue(*, now: datetime) -> int:
+    """The sweep's step: a partner notice still pending after its deadline is escalated to the
+    officers, once. Returns how many it escalated."""
+
+    def escalate(notice: PartnerNotice, recipients: list[str]) -> None:
+        _event(
+            kind=ConsentEvent.Kind.PARTNER_NOTICE_ESCALATED,
+            consumer=notice.consumer,
+            source=ConsentSource.SWEEP,
+            detail=notice.partner.name,
+            at=now,
+        )
+        for to in recipients:
+            email_queue(
+                to=to,
+                template="consent/partner_notice_overdue",
+                context={
+                    "partner": notice.partner.name,
+                    "received_on": legal_clock.local_date(notice.received_at),
+                    "due_on": legal_clock.local_date(notice.due_at),
+                    "admin_url": site_url(
+                        reverse("admin:consent_partnernotice_change", args=[notice.pk])
+                    ),
+                },
+                kind="consent.partner_notice_overdue",
+                dedupe_key=f"consent:partner-notice:{notice.pk}:overdue:{to}",
+            )
+
+    return _escalate_overdue(
+        model=PartnerNotice,
+        deadline="due_at",
+        now=now,
+        related=("partner", "consumer"),
+        escalate=escalate,
+    )
 
 
 # --- Marketing preferences ------------------------------------------------------------------------
@@ -756,58 +771,41 @@ def preference_changes_mark_applied(*, change_ids: Iterable[int], actor) -> int:
 def preference_changes_escalate_overdue(*, now: datetime) -> int:
     """The sweep's step: a preference change not applied by its deadline is escalated to the
     officers, once. Returns how many it escalated."""
-    recipients = escalation_addresses()
-    if not recipients:
-        logger.error("Overdue consent deadlines, but no officer has an email address to tell")
-        return 0
-    overdue = (
-        PreferenceChange.objects.filter(
-            state=PreferenceChange.State.PENDING, effective_by__lt=now, escalated_at__isnull=True
+
+    def escalate(change: PreferenceChange, recipients: list[str]) -> None:
+        system = change.data_system.name if change.data_system else "(no system set)"
+        _event(
+            kind=ConsentEvent.Kind.PREFERENCE_ESCALATED,
+            consumer=change.consumer,
+            source=ConsentSource.SWEEP,
+            detail=f"{change.get_channel_display()} in {system}",
+            at=now,
         )
-        .order_by("effective_by")
-        .values_list("pk", flat=True)[:SWEEP_BATCH]
+        for to in recipients:
+            email_queue(
+                to=to,
+                template="consent/preference_change_overdue",
+                context={
+                    "channel": change.get_channel_display(),
+                    "allowed": change.allowed,
+                    "system": system,
+                    "received_on": legal_clock.local_date(change.received_at),
+                    "due_on": legal_clock.local_date(change.effective_by),
+                    "admin_url": site_url(
+                        reverse("admin:consent_preferencechange_change", args=[change.pk])
+                    ),
+                },
+                kind="consent.preference_change_overdue",
+                dedupe_key=f"consent:preference-change:{change.pk}:overdue:{to}",
+            )
+
+    return _escalate_overdue(
+        model=PreferenceChange,
+        deadline="effective_by",
+        now=now,
+        related=("data_system", "consumer"),
+        escalate=escalate,
     )
-    escalated = 0
-    for pk in list(overdue):
-        try:
-            with transaction.atomic():
-                claimed = PreferenceChange.objects.filter(
-                    pk=pk, state=PreferenceChange.State.PENDING, escalated_at__isnull=True
-                ).update(escalated_at=now)
-                if not claimed:
-                    continue
-                change = PreferenceChange.objects.select_related("data_system", "consumer").get(
-                    pk=pk
-                )
-                system = change.data_system.name if change.data_system else "(no system set)"
-                _event(
-                    kind=ConsentEvent.Kind.PREFERENCE_ESCALATED,
-                    consumer=change.consumer,
-                    source=ConsentSource.SWEEP,
-                    detail=f"{change.get_channel_display()} in {system}",
-                    at=now,
-                )
-                for to in recipients:
-                    email_queue(
-                        to=to,
-                        template="consent/preference_change_overdue",
-                        context={
-                            "channel": change.get_channel_display(),
-                            "allowed": change.allowed,
-                            "system": system,
-                            "received_on": legal_clock.local_date(change.received_at),
-                            "due_on": legal_clock.local_date(change.effective_by),
-                            "admin_url": site_url(
-                                reverse("admin:consent_preferencechange_change", args=[change.pk])
-                            ),
-                        },
-                        kind="consent.preference_change_overdue",
-                        dedupe_key=f"consent:preference-change:{change.pk}:overdue:{to}",
-                    )
-            escalated += 1
-        except Exception:
-            logger.exception("Escalating preference change %s failed", pk)
-    return escalated
 
 
 def _token_digest(token: str) -> str:
