@@ -1,13 +1,15 @@
 from django.conf import settings
 
 
-def company(request):
-    """The business's name and contact details, shown in every page's footer."""
+def company_details() -> dict:
+    """The business's name and contact details: every page's footer and every email."""
     return {
-        "company": {
-            "name": settings.COMPANY_NAME,
-            "privacy_email": settings.COMPANY_PRIVACY_EMAIL,
-            "phone": settings.COMPANY_PHONE,
-            "address": settings.COMPANY_ADDRESS,
-        }
+        "name": settings.COMPANY_NAME,
+        "privacy_email": settings.COMPANY_PRIVACY_EMAIL,
+        "phone": settings.COMPANY_PHONE,
+        "address": settings.COMPANY_ADDRESS,
     }
+
+
+def company(request):
+    return {"company": company_details()}

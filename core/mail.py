@@ -18,6 +18,7 @@ from django.db.models import Case, F, Q, TextField, Value, When
 from django.template.loader import render_to_string
 from django.utils import timezone
 
+from .context_processors import company_details
 from .models import OutboundEmail
 
 logger = logging.getLogger(__name__)
@@ -28,21 +29,12 @@ SWEEP_BATCH = 200
 
 
 def _render(template: str, context: dict) -> tuple[str, str, str]:
-    base = {"company": _company()}
+    base = {"company": company_details()}
     base.update(context)
     subject = render_to_string(f"emails/{template}.subject.txt", base)
     text = render_to_string(f"emails/{template}.txt", base)
     html = render_to_string(f"emails/{template}.html", base)
     return " ".join(subject.split()), text, html
-
-
-def _company() -> dict:
-    return {
-        "name": settings.COMPANY_NAME,
-        "privacy_email": settings.COMPANY_PRIVACY_EMAIL,
-        "phone": settings.COMPANY_PHONE,
-        "address": settings.COMPANY_ADDRESS,
-    }
 
 
 def email_queue(

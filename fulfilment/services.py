@@ -25,7 +25,7 @@ from registry.models import DataSystem
 from requests_app.models import PrivacyRequest, RequestEvent, RequestType, Status
 from requests_app.services.history import event_record
 from requests_app.services.notify import notify, request_context, site_url
-from requests_app.services.staff_actions import ActionRefused, request_close
+from requests_app.services.staff_actions import ActionRefused, request_close, require_status
 
 from . import connectors
 from .models import DeliveryLink, Export, SystemTask
@@ -227,9 +227,7 @@ def fulfilment_progress(privacy_request: PrivacyRequest) -> tuple[int, int]:
 def fulfilment_finish(*, privacy_request: PrivacyRequest, actor, now=None) -> PrivacyRequest:
     """Every system has answered: deliver the answer and close the request."""
     now = now or timezone.now()
-    if privacy_request.status != Status.IN_PROGRESS:
-        status = privacy_request.get_status_display().lower()
-        raise ActionRefused(f"Cannot close it: the request is {status}.")
+    require_status(privacy_request, Status.IN_PROGRESS, action="close it")
     done, total = fulfilment_progress(privacy_request)
     if total == 0 or done < total:
         raise ActionRefused(

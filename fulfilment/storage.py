@@ -11,3 +11,16 @@ def exports_folder() -> Path:
 
 def export_path(export) -> Path:
     return exports_folder() / export.stored_name
+
+
+def export_response(export, reference: str):
+    """The file of an answer as a download that no cache keeps; 404 once it is removed."""
+    from django.http import FileResponse, Http404
+
+    path = export_path(export)
+    if export.removed_at is not None or not path.exists():
+        raise Http404("The file is no longer kept")
+    response = FileResponse(path.open("rb"), as_attachment=True)
+    response["Content-Disposition"] = f'attachment; filename="answer-{reference}.{export.format}"'
+    response["Cache-Control"] = "no-store"
+    return response

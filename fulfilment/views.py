@@ -1,47 +1,42 @@
 """Delivering an answer to know: by a link plus a separate code, or in the account."""
 
-import time
-
 from django.contrib import messages
-from django.http import FileResponse, Http404
+from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods
 
 from requests_app import access
-from requests_app.models import RequestType
 from requests_app.services import VerificationLocked, account_password_check
 
 from . import services
 from .models import Export
-from .storage import export_path
+from .storage import export_response
 
 SESSION_KEY = "answer_links"
 
 
-def _file_response(export: Export, reference: str) -> FileResponse:
-    path = export_path(export)
-    if export.removed_at is not None or not path.exists():
-        raise Http404("The file is no longer kept")
-    response = FileResponse(path.open("rb"), as_attachment=True)
-    response["Content-Disposition"] = f'attachment; filename="answer-{reference}.{export.format}"'
-    response["Cache-Control"] = "no-store"
-    return response
+def _link_or_problem(request, token):
+    """The link, or the page that explains why it cannot be used (404, or 410 once expired)."""
+    try:
+        return services.delivery_link_find(token=token), None
+    except services.LinkProblem as problem:
+        page = render(
+            request,
+            "fulfilment/link_problem.html",
+            {"problem": str(problem)},
+            status=problem.status,
+        )
+        return None, page
 
 
 @never_cache
 @require_http_methods(["GET", "POST"])
 def answer(request, token):
     """The emailed link: asks for the code from the second email, then lists the files."""
-    try:
-        link = services.delivery_link_find(token=token)
-    except services.LinkProblem as problem:
-        return render(
-            request,
-            "fulfilment/link_problem.html",
-            {"problem": str(problem)},
-            status=problem.status,
-        )
+    link, problem_page = _link_or_problem(request, token)
+    if link is None:
+        return problem_page
     error = ""
     if request.method == "POST":
         if services.delivery_code_check(link=link, code=request.POST.get("code", "")[:20]):
@@ -66,34 +61,15 @@ def answer(request, token):
 @never_cache
 @require_http_methods(["GET"])
 def answer_file(request, token, file_format):
-    try:
-        link = services.delivery_link_find(token=token)
-    except services.LinkProblem as problem:
-        return render(
-            request,
-            "fulfilment/link_problem.html",
-            {"problem": str(problem)},
-            status=problem.status,
-        )
+    link, problem_page = _link_or_problem(request, token)
+    if link is None:
+        return problem_page
     if link.pk not in request.session.get(SESSION_KEY, []):
         raise Http404("Enter the code first")
     export = get_object_or_404(Export, request=link.request, format=file_format)
-    response = _file_response(export, link.request.reference)
+    response = export_response(export, link.request.reference)
     services.download_record(privacy_request=link.request, export=export, by="consumer", link=link)
     return response
-
-
-REAUTH_SESSION_KEY = "answer_reauthenticated"
-REAUTH_MINUTES = 15
-
-
-def reauthenticated(request, privacy_request) -> bool:
-    """Specific pieces are disclosed to an account holder only right after they give their
-    password again (DESIGN.md: re-authentication before specific pieces are disclosed)."""
-    if privacy_request.request_type != RequestType.KNOW_SPECIFIC:
-        return True
-    at = request.session.get(REAUTH_SESSION_KEY, {}).get(str(privacy_request.pk))
-    return at is not None and time.time() - at < REAUTH_MINUTES * 60
 
 
 def _account_request_or_404(request, reference):
@@ -113,9 +89,7 @@ def account_reauthenticate(request, reference):
         messages.error(request, str(locked))
         return redirect("requests:detail", reference=reference)
     if ok:
-        done = dict(request.session.get(REAUTH_SESSION_KEY, {}))
-        done[str(privacy_request.pk)] = time.time()
-        request.session[REAUTH_SESSION_KEY] = done
+        access.mark_reauthenticated(request, privacy_request)
     else:
         messages.error(request, "That password is not right. Please try again.")
     return redirect("requests:detail", reference=reference)
@@ -126,11 +100,11 @@ def account_reauthenticate(request, reference):
 def account_file(request, reference, file_format):
     """An account holder's answer, from their signed-in request page."""
     privacy_request = _account_request_or_404(request, reference)
-    if not reauthenticated(request, privacy_request):
+    if not access.reauthenticated(request, privacy_request):
         messages.info(request, "Confirm your password to download your information.")
         return redirect("requests:detail", reference=reference)
     export = get_object_or_404(Export, request=privacy_request, format=file_format)
-    response = _file_response(export, reference)
+    response = export_response(export, reference)
     services.download_record(
         privacy_request=privacy_request, export=export, by="consumer", actor=request.user
     )

@@ -19,6 +19,7 @@ from .models import (
     VerificationMethod,
     VerificationTier,
 )
+from .services.submission import request_row_create
 
 # (customer number, type, status, days since receipt, channel)
 DEMO_REQUESTS = [
@@ -58,19 +59,15 @@ def demo_requests_create(*, now: datetime) -> int:
 
 def _create(consumer, request_type, status, received_at, channel, now) -> None:
     verified = status in VERIFIED_STATES or status == Status.DENIED
-    request = PrivacyRequest.objects.create(
-        reference=f"demo-{consumer.shop_customer_id}",
+    request = request_row_create(
+        received_at=received_at,
         request_type=request_type,
-        requested_type=request_type,
         requester_kind=RequesterKind.SELF,
         channel=channel,
         status=status,
         requester_name=consumer.full_name,
         requester_email=consumer.email,
         consumer=consumer if verified else None,
-        received_at=received_at,
-        acknowledge_by=legal_clock.acknowledge_by(received_at),
-        due_at=legal_clock.respond_by(received_at),
         acknowledged_at=received_at,
         email_confirmed_at=None if status == Status.EMAIL_UNCONFIRMED else received_at,
         verified_at=received_at + timedelta(hours=1) if verified else None,
@@ -78,8 +75,7 @@ def _create(consumer, request_type, status, received_at, channel, now) -> None:
         verification_tier=VerificationTier.TWO if verified else "",
         counts_toward_cap=verified and request_type != RequestType.DELETE,
     )
-    request.reference = f"PR-{legal_clock.local_date(received_at).year}-{request.pk:06d}"
-    fields = ["reference"]
+    fields: list[str] = []
     if consumer.shop_customer_id == "DEMO-0007":
         request.extended_due_at = legal_clock.latest_extended_response(received_at)
         request.extension_reason = "Your records are held in several of our systems."
@@ -102,7 +98,8 @@ def _create(consumer, request_type, status, received_at, channel, now) -> None:
             "denial_exception",
             "denial_explanation",
         ]
-    request.save(update_fields=fields)
+    if fields:
+        request.save(update_fields=fields)
     RequestEvent.objects.create(
         request=request, kind=RequestEvent.Kind.SUBMITTED, actor_label="consumer", at=received_at
     )

@@ -257,15 +257,9 @@ def detail(http_request, reference):
             "original_due_on": legal_clock.local_date(privacy_request.due_at),
             "account_exports": _account_exports(http_request, privacy_request),
             "answer_summary": _answer_summary(privacy_request),
-            "needs_reauthentication": not _reauthenticated(http_request, privacy_request),
+            "needs_reauthentication": not access.reauthenticated(http_request, privacy_request),
         },
     )
-
-
-def _reauthenticated(http_request, privacy_request: PrivacyRequest) -> bool:
-    from fulfilment.views import reauthenticated  # fulfilment builds on this app
-
-    return reauthenticated(http_request, privacy_request)
 
 
 def _answer_summary(privacy_request: PrivacyRequest) -> str:

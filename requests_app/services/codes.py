@@ -59,6 +59,21 @@ def challenge_use(*, challenge: EmailChallenge, secret: str, now: datetime) -> N
     challenge.save(update_fields=["used_at"])
 
 
+def link_spend(*, challenge_id: int, purpose: str, secret: str, now: datetime) -> EmailChallenge:
+    """Spend the emailed link `challenge_id` of `purpose`: locked, so it works once. Call it
+    inside a transaction; raises ChallengeError with a message for the person."""
+    challenge = (
+        EmailChallenge.objects.select_for_update()
+        .select_related("request")
+        .filter(pk=challenge_id, purpose=purpose)
+        .first()
+    )
+    if challenge is None:
+        raise ChallengeError("This link is not valid.")
+    challenge_use(challenge=challenge, secret=secret, now=now)
+    return challenge
+
+
 def make_link_token(challenge: EmailChallenge, secret: str) -> str:
     return f"{challenge.pk}-{secret}"
 

@@ -11,7 +11,7 @@ from registry.normalize import normalize_email
 
 from .. import ratelimit
 from ..models import EmailChallenge, PrivacyRequest, RequestEvent, Status
-from .codes import ChallengeError, challenge_issue, challenge_use, make_link_token
+from .codes import challenge_issue, link_spend, make_link_token
 from .history import event_record
 from .notify import notify, site_url
 from .verification import WrongState
@@ -55,15 +55,12 @@ def status_link_open(
     """Spend a status link; returns the request it opens. Raises ChallengeError."""
     now = now or timezone.now()
     with transaction.atomic():
-        challenge = (
-            EmailChallenge.objects.select_for_update()
-            .select_related("request")
-            .filter(pk=challenge_id, purpose=EmailChallenge.Purpose.STATUS_ACCESS)
-            .first()
+        challenge = link_spend(
+            challenge_id=challenge_id,
+            purpose=EmailChallenge.Purpose.STATUS_ACCESS,
+            secret=secret,
+            now=now,
         )
-        if challenge is None:
-            raise ChallengeError("This link is not valid.")
-        challenge_use(challenge=challenge, secret=secret, now=now)
         return challenge.request
 
 

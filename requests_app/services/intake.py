@@ -26,7 +26,6 @@ The rules that differ from the website, and why:
   are for a privacy officer to log with the reason); its deadlines run from that date.
 """
 
-import uuid
 from datetime import UTC, date, datetime, time, timedelta
 
 from django.db import transaction
@@ -50,7 +49,7 @@ from ..models import (
     VerificationTier,
 )
 from .history import event_record
-from .submission import _reference_for, _send_receipt
+from .submission import _send_receipt, request_row_create
 from .verification import TWO_TIER, _mark_verified, _record_checks
 
 # Letters and emails are logged the day they arrive; one that waited longer than this in a
@@ -260,10 +259,9 @@ def _create(
 ) -> PrivacyRequest:
     # Verifying, never "email unconfirmed": the address is not proven by a code for a logged
     # request, and the sweep closes unconfirmed requests after 7 days.
-    privacy_request = PrivacyRequest.objects.create(
-        reference=f"new-{uuid.uuid4().hex[:12]}",
+    privacy_request = request_row_create(
+        received_at=received_at,
         request_type=request_type,
-        requested_type=request_type,
         requester_kind=requester_kind,
         channel=channel,
         status=Status.VERIFYING,
@@ -271,13 +269,8 @@ def _create(
         requester_email=email,
         subject_name=subject_name,
         subject_email=subject_email,
-        received_at=received_at,
-        acknowledge_by=legal_clock.acknowledge_by(received_at),
-        due_at=legal_clock.respond_by(received_at),
         logged_by=actor,
     )
-    privacy_request.reference = _reference_for(privacy_request)
-    privacy_request.save(update_fields=["reference"])
     detail = (
         f"{privacy_request.get_request_type_display()} ({privacy_request.get_channel_display()}), "
         f"logged by {actor.get_username()}"

@@ -43,7 +43,8 @@ def _locked(privacy_request: PrivacyRequest) -> PrivacyRequest:
     return PrivacyRequest.objects.select_for_update().get(pk=privacy_request.pk)
 
 
-def _require(privacy_request: PrivacyRequest, *statuses: str, action: str) -> None:
+def require_status(privacy_request: PrivacyRequest, *statuses: str, action: str) -> None:
+    """Refuse the action unless the request is in one of `statuses` (ActionRefused)."""
     if privacy_request.status not in statuses:
         raise ActionRefused(
             f"Cannot {action}: the request is {privacy_request.get_status_display().lower()}."
@@ -69,7 +70,7 @@ def request_verify_manually(
         raise ActionRefused("Choose the level of verification reached.")
     with transaction.atomic():
         locked = _locked(privacy_request)
-        _require(locked, Status.EMAIL_UNCONFIRMED, Status.VERIFYING, action="verify it")
+        require_status(locked, Status.EMAIL_UNCONFIRMED, Status.VERIFYING, action="verify it")
         if locked.consumer_id is None:
             raise ActionRefused(
                 "Link the request to a consumer in the registry before verifying it."
@@ -99,7 +100,7 @@ def request_approve(*, privacy_request: PrivacyRequest, actor, now: datetime | N
     now = now or timezone.now()
     with transaction.atomic():
         locked = _locked(privacy_request)
-        _require(locked, Status.VERIFIED, action="approve it")
+        require_status(locked, Status.VERIFIED, action="approve it")
         locked.status = Status.APPROVED
         locked.save(update_fields=["status", "updated_at"])
         event_record(
@@ -121,7 +122,7 @@ def request_fulfilment_start(
     now = now or timezone.now()
     with transaction.atomic():
         locked = _locked(privacy_request)
-        _require(locked, Status.APPROVED, action="start fulfilment")
+        require_status(locked, Status.APPROVED, action="start fulfilment")
         locked.status = Status.IN_PROGRESS
         locked.save(update_fields=["status", "updated_at"])
         tasks = fulfilment_plan(privacy_request=locked, now=now)
@@ -161,7 +162,7 @@ def request_deny(
         exception = ""
     with transaction.atomic():
         locked = _locked(privacy_request)
-        _require(locked, *OPEN_STATUSES, action="deny it")
+        require_status(locked, *OPEN_STATUSES, action="deny it")
         _deny(
             locked,
             reason=reason,
@@ -186,7 +187,7 @@ def request_close(
     now = now or timezone.now()
     with transaction.atomic():
         locked = _locked(privacy_request)
-        _require(locked, Status.IN_PROGRESS, action="close it")
+        require_status(locked, Status.IN_PROGRESS, action="close it")
         downgraded = locked.requested_type != locked.request_type
         locked.status = Status.FULFILLED
         locked.outcome = Outcome.COMPLIED_PART if in_part or downgraded else Outcome.COMPLIED_WHOLE

@@ -30,6 +30,23 @@ class SubmissionRefused(Exception):
     """The submission cannot be taken now; the message says why, in the user's words."""
 
 
+def request_row_create(*, received_at: datetime, **fields) -> PrivacyRequest:
+    """Create a request's row: its deadlines computed from the receipt (core.legal_clock, the
+    one place dates come from) and its reference from its id. Every way a request arrives
+    (website, staff intake, demo data) goes through here; call it inside a transaction."""
+    privacy_request = PrivacyRequest.objects.create(
+        reference=f"new-{uuid.uuid4().hex[:12]}",
+        received_at=received_at,
+        acknowledge_by=legal_clock.acknowledge_by(received_at),
+        due_at=legal_clock.respond_by(received_at),
+        requested_type=fields["request_type"],
+        **fields,
+    )
+    privacy_request.reference = _reference_for(privacy_request)
+    privacy_request.save(update_fields=["reference"])
+    return privacy_request
+
+
 def _reference_for(privacy_request: PrivacyRequest) -> str:
     year = legal_clock.local_date(privacy_request.received_at).year
     return f"PR-{year}-{privacy_request.pk:06d}"
@@ -101,10 +118,9 @@ def _create_request(
     now: datetime,
 ) -> PrivacyRequest:
     with transaction.atomic():
-        privacy_request = PrivacyRequest.objects.create(
-            reference=f"new-{uuid.uuid4().hex[:12]}",
+        privacy_request = request_row_create(
+            received_at=now,
             request_type=request_type,
-            requested_type=request_type,
             requester_kind=requester_kind,
             channel=channel,
             status=Status.VERIFYING if user else Status.EMAIL_UNCONFIRMED,
@@ -113,15 +129,10 @@ def _create_request(
             requester_user=user,
             subject_name=subject_name.strip(),
             subject_email=normalize_email(subject_email) if subject_email else "",
-            received_at=now,
-            acknowledge_by=legal_clock.acknowledge_by(now),
-            due_at=legal_clock.respond_by(now),
             email_confirmed_at=now if user else None,
             delivery_method="post" if delivery_method == "post" else "email",
             postal_address=postal_address.strip() if delivery_method == "post" else "",
         )
-        privacy_request.reference = _reference_for(privacy_request)
-        privacy_request.save(update_fields=["reference"])
         event_record(
             privacy_request=privacy_request,
             kind=RequestEvent.Kind.SUBMITTED,

@@ -33,7 +33,7 @@ from ..models import (
     VerificationMethod,
     VerificationTier,
 )
-from .codes import ChallengeError, challenge_issue, challenge_use, make_link_token
+from .codes import ChallengeError, challenge_issue, challenge_use, link_spend, make_link_token
 from .history import event_record
 from .notify import notify, site_url
 
@@ -549,14 +549,12 @@ def request_consumer_confirms_agent(
     deletion this is also the consumer's own, separate confirmation."""
     now = now or timezone.now()
     with transaction.atomic():
-        challenge = (
-            EmailChallenge.objects.select_for_update()
-            .filter(pk=challenge_id, purpose=EmailChallenge.Purpose.CONSUMER_CONFIRMS_AGENT)
-            .first()
+        challenge = link_spend(
+            challenge_id=challenge_id,
+            purpose=EmailChallenge.Purpose.CONSUMER_CONFIRMS_AGENT,
+            secret=secret,
+            now=now,
         )
-        if challenge is None:
-            raise ChallengeError("This link is not valid.")
-        challenge_use(challenge=challenge, secret=secret, now=now)
         locked = _lock_request(challenge.request)
         _expect(locked, Status.AWAITING_CONSUMER)
         event_record(

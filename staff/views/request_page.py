@@ -278,17 +278,10 @@ def export_file(request, reference, file_format):
     recorded."""
     from fulfilment.models import Export
     from fulfilment.services import download_record
-    from fulfilment.storage import export_path
+    from fulfilment.storage import export_response
 
     privacy_request = _request_for(request.user, reference)
-    export = get_object_or_404(
-        Export, request=privacy_request, format=file_format, removed_at__isnull=True
-    )
-    path = export_path(export)
-    if not path.exists():
-        raise Http404("The file is no longer kept")
+    export = get_object_or_404(Export, request=privacy_request, format=file_format)
+    response = export_response(export, reference)
     download_record(privacy_request=privacy_request, export=export, by="staff", actor=request.user)
-    response = FileResponse(path.open("rb"), as_attachment=True)
-    response["Content-Disposition"] = f'attachment; filename="answer-{reference}.{export.format}"'
-    response["Cache-Control"] = "no-store"
     return response
