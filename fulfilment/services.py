@@ -426,6 +426,7 @@ def overdue_manual_tasks_escalate(*, now: datetime) -> int:
     from core.staff import escalation_addresses
 
     sent = 0
+    recipients = escalation_addresses()  # once per sweep, not once per task
     overdue = SystemTask.objects.filter(
         due_at__lt=now, request__status=Status.IN_PROGRESS, escalated_at__isnull=True
     ).exclude(state=SystemTask.State.DONE)
@@ -436,7 +437,7 @@ def overdue_manual_tasks_escalate(*, now: datetime) -> int:
             )
             if not claimed:
                 continue
-            for address in escalation_addresses():
+            for address in recipients:
                 email_queue(
                     to=address,
                     template="fulfilment/task_overdue",

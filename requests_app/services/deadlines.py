@@ -182,16 +182,19 @@ def reminders_send(*, now: datetime) -> int:
         .select_related("assigned_to")
     )
     sent = 0
+    officers = officer_email_addresses()  # once per sweep, not once per request
     for privacy_request in candidates:
         left = days_left(privacy_request, now=now)
         crossed = [d for d in thresholds if left <= d]
         if not crossed:
             continue
-        sent += _send_reminder(privacy_request, crossed, left=left, now=now)
+        sent += _send_reminder(privacy_request, crossed, left=left, officers=officers, now=now)
     return sent
 
 
-def _send_reminder(privacy_request: PrivacyRequest, crossed: list[int], *, left: int, now) -> int:
+def _send_reminder(
+    privacy_request: PrivacyRequest, crossed: list[int], *, left: int, officers: list[str], now
+) -> int:
     most_urgent = min(crossed)
     with transaction.atomic():
         claimed = _claim_notice(privacy_request, REMINDER_KINDS[most_urgent], now=now)
@@ -200,7 +203,7 @@ def _send_reminder(privacy_request: PrivacyRequest, crossed: list[int], *, left:
                 _claim_notice(privacy_request, REMINDER_KINDS[earlier], now=now, superseded=True)
         if claimed is None:
             return 0
-        recipients = _reminder_recipients(privacy_request)
+        recipients = _reminder_recipients(privacy_request, officers=officers)
         for address in recipients:
             email_queue(
                 to=address,
@@ -220,11 +223,11 @@ def _send_reminder(privacy_request: PrivacyRequest, crossed: list[int], *, left:
     return 1
 
 
-def _reminder_recipients(privacy_request: PrivacyRequest) -> list[str]:
+def _reminder_recipients(privacy_request: PrivacyRequest, *, officers: list[str]) -> list[str]:
     officer = privacy_request.assigned_to
     if officer is not None and officer.is_active and officer.email:
         return [officer.email]
-    return officer_email_addresses()
+    return officers
 
 
 def escalations_send(*, now: datetime) -> int:
@@ -233,11 +236,11 @@ def escalations_send(*, now: datetime) -> int:
         Q(extended_due_at__isnull=True, due_at__lt=now) | Q(extended_due_at__lt=now)
     )
     sent = 0
+    recipients = escalation_addresses()  # once per sweep, not once per request
     for privacy_request in overdue:
         with transaction.atomic():
             if _claim_notice(privacy_request, DeadlineNotice.Kind.OVERDUE, now=now) is None:
                 continue
-            recipients = escalation_addresses()
             for address in recipients:
                 email_queue(
                     to=address,
