@@ -29,6 +29,11 @@ class OutboundEmail(models.Model):
 
     `dedupe_key` makes "each kind of notice at most once" a database rule: a second notice with
     the same key is not queued at all.
+
+    Secrets (email codes, the tokens in links) are never stored in the bodies: the bodies hold a
+    marker in their place, and the values wait in `secrets_sealed`, encrypted with
+    OUTBOX_ENCRYPTION_KEY, until the moment of sending; the send that succeeds blanks them. So no
+    staff role, and no database dump, can read a live code from the outbox (core.mail).
     """
 
     class State(models.TextChoices):
@@ -47,8 +52,15 @@ class OutboundEmail(models.Model):
     sent_at = models.DateTimeField(null=True, blank=True)
     attempts = models.PositiveSmallIntegerField(default=0)
     next_attempt_at = models.DateTimeField(null=True, blank=True)
-    # Who holds the right to send it until when; a crashed sender's claim simply expires.
+    # The Message-ID header, the same on every attempt: a copy sent twice (see core.mail, what
+    # is guaranteed) is recognisable as one message by receiving servers, mail clients and tests.
+    message_id = models.CharField(max_length=200, unique=True, null=True, blank=True)
+    # The secrets the bodies' markers stand for, encrypted (core.mail.seal); blank once sent.
+    secrets_sealed = models.TextField(blank=True)
+    # Who holds the right to send it (worker/boot/task, core.leases) until when; a crashed
+    # sender's claim expires, and its own re-delivery or its restarted worker may take it over.
     claimed_until = models.DateTimeField(null=True, blank=True)
+    claimed_by = models.CharField(max_length=200, blank=True)
     last_error = models.TextField(blank=True)
     # Set when the person it is addressed to was erased at their request (fulfilment.erasure):
     # once sent (or failed for good) the address, subject, bodies and error are blanked, so the
@@ -57,6 +69,10 @@ class OutboundEmail(models.Model):
 
     class Meta:
         ordering = ["created_at"]
+        permissions = [
+            # Only the privacy officer holds it (migration 0005): bodies say what we told whom.
+            ("read_email_body", "Can read the bodies of outbound emails"),
+        ]
         indexes = [
             # The sweep's outbox step reads pending emails whose next attempt is due.
             models.Index(

@@ -41,6 +41,11 @@ class SystemTask(models.Model):
     )
     attempts = models.PositiveSmallIntegerField(default=0)
     last_error = models.TextField(blank=True)
+    # The lease of a running automated task (core.leases): who runs it (worker/boot/task id)
+    # and until when. The runner renews it while it works; once it lapses, or when the same
+    # Celery task is delivered again, or the worker restarts, another run may take it over.
+    claimed_by = models.CharField(max_length=200, blank=True)
+    lease_until = models.DateTimeField(null=True, blank=True)
     escalated_at = models.DateTimeField(null=True, blank=True)
     # What the system did, without personal data: counts per kind of record, and for an erase,
     # which exception kept what ({"kept": [{"kind": "orders", "exception": "...", "count": 3}]}).
