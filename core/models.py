@@ -84,3 +84,31 @@ class OutboundEmail(models.Model):
 
     def __str__(self):
         return f"{self.kind} to {self.to} ({self.state})"
+
+
+class FormSubmission(models.Model):
+    """A rendered form's token, claimed by the first POST that carried it (core.idempotency).
+
+    The unique `key` is what makes a double click, a resubmitted page or a retry after an error
+    create one thing: the claim is inserted in the same transaction as what the form creates,
+    so either both are saved or neither, and a second POST with the token finds the claim and
+    is sent where the first one went. The key is a hash of the form, the page and the token,
+    so the table holds no token that could be replayed.
+    """
+
+    key = models.CharField(max_length=64, unique=True)
+    form = models.CharField(max_length=150, help_text="Which view took the POST.")
+    result_url = models.CharField(max_length=500, help_text="Where the first POST led.")
+    # What the first POST created (e.g. a request's id), for a view that must give the second
+    # browser the same access the first one got.
+    result_id = models.CharField(max_length=64, blank=True)
+    created_at = models.DateTimeField()
+
+    class Meta:
+        indexes = [
+            # The sweep's purge reads claims older than the retention.
+            models.Index(fields=["created_at"], name="form_submission_created"),
+        ]
+
+    def __str__(self):
+        return f"{self.form} at {self.created_at}"
