@@ -4,8 +4,6 @@ Deadlines are stored columns computed by core.legal_clock when the request is re
 sweep reads them (partial indexes below), never a month-long task.
 """
 
-from datetime import timedelta
-
 from django.conf import settings
 from django.db import models
 from django.db.models import F, Q
@@ -158,6 +156,11 @@ class PrivacyRequest(models.Model):
     extended_due_at = models.DateTimeField(null=True, blank=True)
     extension_reason = models.TextField(blank=True)
     extended_at = models.DateTimeField(null=True, blank=True)
+    # The latest an extension may reach: the end of the 90th day after receipt in the
+    # business's time zone (core.legal_clock.latest_extended_response), stored at receipt so
+    # the database checks the very instant the service allows. A bound computed in SQL from
+    # received_at cannot know the local day or the DST change between.
+    extension_limit_at = models.DateTimeField()
 
     email_confirmed_at = models.DateTimeField(null=True, blank=True)
     acknowledged_at = models.DateTimeField(null=True, blank=True)
@@ -256,11 +259,11 @@ class PrivacyRequest(models.Model):
                 condition=Q(extended_due_at__isnull=True) | Q(extended_due_at__gt=F("due_at")),
                 name="extension_after_due",
             ),
-            # At most 90 days from receipt (Civ. Code 1798.130(a)(2)); the extra day allows for
-            # the end of the local day. requests_app.services.request_extend holds the exact rule.
+            # At most 90 days from receipt (Civ. Code 1798.130(a)(2)), to the instant
+            # request_extend allows: both read extension_limit_at, so they cannot disagree.
             models.CheckConstraint(
                 condition=Q(extended_due_at__isnull=True)
-                | Q(extended_due_at__lte=F("received_at") + timedelta(days=91)),
+                | Q(extended_due_at__lte=F("extension_limit_at")),
                 name="extension_within_ninety_days",
             ),
             # An extension comes with the reason the consumer is told (Civ. Code 1798.130).
@@ -298,21 +301,19 @@ class AppendOnlyQuerySet(models.QuerySet):
 
     def purge_older_than(self, instant) -> int:
         """Delete events older than `instant` (24 months of retention, 11 CCR 7101). On
-        PostgreSQL a trigger refuses any other deletion; this one says it is the purge."""
-        from django.db import connection, transaction
+        PostgreSQL and SQLite a trigger refuses any other deletion; this one says it is the
+        purge."""
+        from .services.history import history_purge_permitted
 
-        with transaction.atomic():
-            if connection.vendor == "postgresql":
-                with connection.cursor() as cursor:
-                    cursor.execute("SET LOCAL portal.history_purge = 'on'")
+        with history_purge_permitted():
             rows = self.filter(at__lt=instant)
             return models.QuerySet.delete(rows)[0]
 
 
 class RequestEvent(models.Model):
     """The request's history: append-only. Application code never updates or deletes a row
-    (the model and its queryset refuse; on PostgreSQL a trigger refuses too); it records the
-    action and the actor, not copies of personal data."""
+    (the model and its queryset refuse; on PostgreSQL and SQLite a trigger refuses too); it
+    records the action and the actor, not copies of personal data."""
 
     class Kind(models.TextChoices):
         SUBMITTED = "submitted", "Request received"
