@@ -112,3 +112,22 @@ class FormSubmission(models.Model):
 
     def __str__(self):
         return f"{self.form} at {self.created_at}"
+
+
+class RateLimitKey(models.Model):
+    """One row per rate-limited key (requests_app.ratelimit), locked while an action counts its
+    recent attempts and records its own. Without the lock a burst passes the limit: every
+    request counts 19 of 20 before any has recorded its attempt."""
+
+    kind = models.CharField(max_length=30)
+    key = models.CharField(max_length=64)
+    # Last locked; the purge removes keys idle for a day (no limit looks back that far).
+    touched_at = models.DateTimeField()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["kind", "key"], name="rate_limit_key_unique"),
+        ]
+
+    def __str__(self):
+        return f"{self.kind} (last {self.touched_at})"
