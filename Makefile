@@ -29,9 +29,11 @@ $(VENV)/.dev-installed: requirements/dev.lock $(VENV)/.base-installed
 install: $(VENV)/.base-installed
 install-dev: $(VENV)/.dev-installed
 
+# WEB_PORT for every process `make run` starts: settings.SITE_URL follows it, so the links in
+# emails point at the port served (honcho gives each process a PORT of its own).
 run: install
 	$(BIN)/python manage.py migrate --noinput
-	$(BIN)/python manage.py seed_demo
+	WEB_PORT=$(PORT) $(BIN)/python manage.py seed_demo
 	@echo ""
 	@echo "Serving on http://127.0.0.1:$(PORT)  (web, Celery worker and beat; Ctrl-C stops all three)"
 	WEB_PORT=$(PORT) $(BIN)/honcho start -f Procfile.dev
@@ -68,7 +70,7 @@ lock:
 	done
 
 seed: install
-	$(BIN)/python manage.py seed_demo
+	WEB_PORT=$(PORT) $(BIN)/python manage.py seed_demo
 
 clean:
 	rm -rf $(VENV) var .mypy_cache .ruff_cache .pytest_cache test-results

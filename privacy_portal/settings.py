@@ -11,6 +11,8 @@ from pathlib import Path
 
 import environ
 
+from privacy_portal.email_url import email_url_config
+
 BASE_DIR = Path(__file__).resolve().parent.parent
 VAR_DIR = BASE_DIR / "var"  # local state in development: SQLite file, broker folder, exports
 
@@ -163,7 +165,8 @@ if DEBUG:
 PRIVATE_FILES_ROOT = Path(env.str("PRIVATE_FILES_ROOT", default=str(VAR_DIR / "private")))
 
 # --- Email ----------------------------------------------------------------------------------
-EMAIL_CONFIG = env.email_url("EMAIL_URL", default="consolemail://")
+# `filemail:///path` is the absolute /path, as the README writes it (privacy_portal/email_url.py).
+EMAIL_CONFIG = email_url_config(env.str("EMAIL_URL", default="consolemail://"), base_dir=BASE_DIR)
 vars().update(EMAIL_CONFIG)
 DEFAULT_FROM_EMAIL = env.str(
     "DEFAULT_FROM_EMAIL", default="Dream Pairs Privacy <privacy@example.com>"
@@ -247,8 +250,11 @@ ESCALATION_EMAIL = env.str("ESCALATION_EMAIL", default="")
 MANUAL_TASK_LEAD_DAYS = env.int("MANUAL_TASK_LEAD_DAYS", default=5)
 DELIVERY_LINK_DAYS = env.int("DELIVERY_LINK_DAYS", default=7)
 SUPPRESSION_HASH_KEY = env.str("SUPPRESSION_HASH_KEY", default="") or SECRET_KEY
-# Where the portal links to from emails; the site's public address.
-SITE_URL = env.str("SITE_URL", default="http://127.0.0.1:8000").rstrip("/")
+# Where the portal links to from emails; the site's public address. In development it follows
+# the port `make run` serves on: WEB_PORT, which the Makefile gives every process it starts
+# (PORT is no use here: honcho sets it to a different number in each process).
+_DEV_SITE_URL = f"http://127.0.0.1:{env.int('WEB_PORT', default=8000)}"
+SITE_URL = (env.str("SITE_URL", default="") or _DEV_SITE_URL).rstrip("/")
 
 # --- The business ---------------------------------------------------------------------------
 COMPANY_NAME = env.str("COMPANY_NAME", default="DP Dream Pairs Inc.")
