@@ -3,9 +3,8 @@ session that proved it (by submitting it, or through a one-time status link)."""
 
 import time
 
-from django.http import Http404
-
 from .models import PrivacyRequest, RequestType
+from .not_found import RequestNotFound
 
 SESSION_KEY = "privacy_requests"
 
@@ -27,7 +26,7 @@ def get_request_or_404(http_request, reference: str) -> PrivacyRequest:
     """The request, if this browser may see it; otherwise the same 404 as for no request."""
     privacy_request = PrivacyRequest.objects.filter(reference=reference).first()
     if privacy_request is None or not may_access(http_request, privacy_request):
-        raise Http404("No such request")
+        raise RequestNotFound("No such request")
     return privacy_request
 
 
