@@ -42,6 +42,8 @@ def _sqlite_flush_permitted_to_empty_the_history():
     sees; on SQLite it deletes row by row, which the history's append-only trigger refuses.
     Emptying the test database is a purge, so the test flush takes the purge's permit (inside
     the flush's single transaction, so no one else ever sees it)."""
+    # The backend's module first: importing its operations module alone is a circular import.
+    from django.db.backends.sqlite3 import base  # noqa: F401
     from django.db.backends.sqlite3.operations import DatabaseOperations
 
     from requests_app.services.history import SQLITE_PURGE_PERMIT_TABLE
