@@ -1,7 +1,8 @@
 """The consent pages. Thin: parse the form, call one service, render or redirect.
 
 Whatever a consumer types, the answer is the same whether or not it matches anyone: the pages
-never tell whether someone is a Dream Pairs customer.
+never tell whether someone is a Dream Pairs customer. Every POST that changes something is
+idempotent by its form's token (core.idempotency): sent twice, it acts once.
 """
 
 from django.conf import settings
@@ -15,6 +16,8 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from core import legal_clock
+from core.idempotency import idempotent_post, result_remember
+from registry.models import Consumer
 
 from . import services
 from .access import account_consumer, known_consumer, preferences_session_start
@@ -70,8 +73,14 @@ def _mark_browser_opted_out(response: HttpResponse) -> HttpResponse:
     return response
 
 
+def _mark_replayed_browser_opted_out(request, response, result_id):
+    """The second POST of an opt-out marks its browser as the first one's was."""
+    return _mark_browser_opted_out(response)
+
+
 @never_cache
 @require_http_methods(["GET", "POST"])
+@idempotent_post(on_replay=_mark_replayed_browser_opted_out)
 def do_not_sell(request):
     """No verification, no account needed (11 CCR 7026(d)): an email address or a phone number,
     or one button for a signed-in consumer."""
@@ -152,6 +161,7 @@ def opt_out_received(request):
 @login_required
 @never_cache
 @require_http_methods(["GET", "POST"])
+@idempotent_post
 def allow_sale(request):
     """Allowing sale again, or for the first time at 13 to 15: asked on the Do Not Sell page,
     confirmed here (two steps, 11 CCR 7028(a))."""
@@ -231,6 +241,7 @@ def reauthorize(request, token: str):
 
 @never_cache
 @require_http_methods(["GET", "POST"])
+@idempotent_post
 def preferences(request):
     """A signed-in consumer's, or the consumer's whose emailed link this browser used; anyone
     else is offered to sign in or to get a link."""
@@ -274,6 +285,7 @@ def preferences(request):
 
 
 @require_POST
+@idempotent_post
 def preferences_link_request(request):
     form = PreferencesLinkForm(request.POST)
     if not form.is_valid():
@@ -289,8 +301,18 @@ def preferences_link_sent(request):
     )
 
 
+def _start_replayed_preferences_session(request, response, result_id):
+    """The second press of the link's button opens the page for its browser too: after a
+    double click the browser may only hold the second response's session."""
+    consumer = Consumer.objects.filter(pk=result_id).first() if result_id else None
+    if consumer is not None:
+        preferences_session_start(request, consumer)
+    return response
+
+
 @never_cache
 @require_http_methods(["GET", "POST"])
+@idempotent_post(on_replay=_start_replayed_preferences_session)
 def preferences_link(request, token: str):
     """Opening the link shows a button; only pressing it uses the link. Mail scanners that
     fetch every link in a message would otherwise spend it before the consumer clicks."""
@@ -300,6 +322,7 @@ def preferences_link(request, token: str):
         except services.LinkInvalid:
             return render(request, "consent/link_invalid.html", status=404)
         preferences_session_start(request, consumer)
+        result_remember(request, consumer.pk)
         return redirect("consent:preferences")
     if not services.preferences_link_valid(token=token):
         return render(request, "consent/link_invalid.html", status=404)

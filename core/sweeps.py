@@ -1,5 +1,6 @@
 """The core app's timed work."""
 
+from .idempotency import form_submissions_purge
 from .mail import outbox_send_due
 from .sweep import sweep_step
 
@@ -8,3 +9,9 @@ from .sweep import sweep_step
 def send_pending_emails(*, now):
     """Emails the broker never delivered to a worker, or whose sending failed, go out here."""
     return outbox_send_due(now=now)
+
+
+@sweep_step("purge form tokens")
+def purge_form_tokens(*, now):
+    """Claimed form tokens older than a week (core.idempotency): no one resends a form so late."""
+    return form_submissions_purge(now=now)

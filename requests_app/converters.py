@@ -3,9 +3,11 @@ before any query: a stray byte such as NUL never reaches the database)."""
 
 from django.urls import register_converter
 
+from .references import PATTERN
+
 
 class ReferenceConverter:
-    regex = r"PR-\d{4}-\d{6,9}"
+    regex = PATTERN
 
     def to_python(self, value: str) -> str:
         return value

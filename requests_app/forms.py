@@ -9,8 +9,10 @@ from django import forms
 from django.conf import settings
 from django.core.validators import RegexValidator
 
+from core.idempotency import SubmissionTokenMixin
 from registry.normalize import normalize_phone
 
+from . import references
 from .models import DataPoint, RequesterKind, RequestType
 from .services import agent_document_type
 
@@ -74,7 +76,7 @@ def _email_field(label: str, *, required: bool = True, help_text: str = "") -> f
     )
 
 
-class RequestDetailsForm(forms.Form):
+class RequestDetailsForm(SubmissionTokenMixin, forms.Form):
     """Step two: who is asking and how to reach them. Fields depend on the choice of step one."""
 
     requester_name = _name_field("Your full name")
@@ -172,7 +174,7 @@ class RequestDetailsForm(forms.Form):
         return upload
 
 
-class EmailCodeForm(forms.Form):
+class EmailCodeForm(SubmissionTokenMixin, forms.Form):
     code = forms.CharField(
         label="The 6-digit code we emailed you",
         max_length=20,
@@ -187,7 +189,7 @@ class EmailCodeForm(forms.Form):
         return code
 
 
-class DataPointsForm(forms.Form):
+class DataPointsForm(SubmissionTokenMixin, forms.Form):
     """Details we compare with our records. Only whether each matched is kept."""
 
     address = forms.CharField(
@@ -223,6 +225,8 @@ class DataPointsForm(forms.Form):
         self.needs_declaration = needs_declaration
         if subject_label:
             for field in self.fields.values():
+                if field.widget.is_hidden:
+                    continue
                 label = str(field.label)
                 field.label = f"{subject_label} {label[0].lower()}{label[1:]}"
         if needs_declaration:
@@ -274,7 +278,7 @@ class PasswordForm(forms.Form):
     )
 
 
-class ConfirmDeleteForm(forms.Form):
+class ConfirmDeleteForm(SubmissionTokenMixin, forms.Form):
     confirm = forms.BooleanField(
         label="Yes, delete my personal information. I understand this cannot be undone.",
         error_messages={"required": "Tick the box to confirm the deletion."},
@@ -286,17 +290,17 @@ class ConfirmDeleteForm(forms.Form):
             self.fields["password"] = copy.deepcopy(PasswordForm.base_fields["password"])
 
 
-class StatusLookupForm(forms.Form):
+class StatusLookupForm(SubmissionTokenMixin, forms.Form):
     reference = forms.CharField(
         label="Request reference",
         max_length=20,
-        help_text="It looks like PR-2026-000123 and is in the email we sent.",
+        help_text=f"It looks like {references.EXAMPLE} and is in the email we sent.",
         error_messages={"required": "Enter the reference of your request."},
     )
     email = _email_field("The email address you gave us")
 
     def clean_reference(self):
-        value = self.cleaned_data["reference"].strip().upper()
-        if not re.fullmatch(r"PR-\d{4}-\d{6,}", value):
-            raise forms.ValidationError("A reference looks like PR-2026-000123.")
+        value = references.reference_normalize(self.cleaned_data["reference"])
+        if value is None:
+            raise forms.ValidationError(f"A reference looks like {references.EXAMPLE}.")
         return value

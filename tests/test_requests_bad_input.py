@@ -690,8 +690,8 @@ def test_someone_else_signed_in_cannot_confirm_an_account_holders_deletion(clien
     ("reference", "email", "field", "message"),
     [
         ("", "dana@example.com", "reference", "Enter the reference of your request."),
-        ("12345", "dana@example.com", "reference", "A reference looks like PR-2026-000123."),
-        ("PR-26-1", "dana@example.com", "reference", "A reference looks like PR-2026-000123."),
+        ("12345", "dana@example.com", "reference", "A reference looks like PR-2026-7KQ4-M9XD."),
+        ("PR-26-1", "dana@example.com", "reference", "A reference looks like PR-2026-7KQ4-M9XD."),
         (MARKUP, "dana@example.com", "reference", "at most 20 characters"),
         (OVERLONG, "dana@example.com", "reference", "at most 20 characters"),
         ("PR-2026-000001", "", "email", "Enter the email address you gave us."),
@@ -729,7 +729,9 @@ def test_a_bad_status_lookup_is_explained_beside_the_field(
     ],
 )
 def test_a_well_formed_but_unknown_reference_gets_the_usual_answer(browser, dana, reference):
-    response = browser.post("/requests/status/", {"reference": reference, "email": "x@example.com"})
+    response = browser.post(
+        "/requests/status/", {"reference": reference, "email": "x@example.com"}, follow=True
+    )
 
     assert_told(response, "If the reference and email address match a request")
 

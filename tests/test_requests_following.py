@@ -23,7 +23,7 @@ def dana_request():
 
 
 def ask_for_link(client, reference, email):
-    return client.post("/requests/status/", {"reference": reference, "email": email})
+    return client.post("/requests/status/", {"reference": reference, "email": email}, follow=True)
 
 
 def link_path(address):

@@ -3,7 +3,8 @@ requests_app.services.intake.request_log, show the reference to read out.
 
 One URL: /staff/intake/?channel=phone|mail|email shows the form for that channel; after a
 request is logged, /staff/intake/?done=<reference> shows its reference (a redirect, so that
-reloading the page never logs the request twice).
+reloading the page never logs the request twice; the form's token, core.idempotency, does the
+same for a double click or a form sent again).
 """
 
 from django.http import Http404
@@ -14,6 +15,7 @@ from django.utils.http import urlencode
 from django.views.decorators.http import require_http_methods
 
 from core import legal_clock
+from core.idempotency import idempotent_post
 from requests_app.models import Channel, PrivacyRequest, RequesterKind, RequestType, Status
 from requests_app.services.intake import STAFF_CHANNELS, IntakeRefused, request_log
 
@@ -30,6 +32,7 @@ CHANNEL_TABS = [
 
 @staff_view(permission="log_request")
 @require_http_methods(["GET", "POST"])
+@idempotent_post
 def intake_page(request):
     if request.method == "GET" and request.GET.get("done"):
         return _done_page(request, request.GET["done"])

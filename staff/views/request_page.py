@@ -11,6 +11,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_http_methods, require_POST
 
 from core import legal_clock
+from core.idempotency import idempotent_post
 from core.staff import privacy_officers
 from fulfilment.models import SystemTask
 from fulfilment.services import (
@@ -227,6 +228,7 @@ def reveal(request, reference):
 
 @require_POST
 @staff_view("work_queue")
+@idempotent_post  # a double-clicked note or extension is recorded once
 def act(request, reference, action):
     if action not in ACTIONS:
         raise Http404("No such action")
