@@ -128,8 +128,16 @@ LOGIN_URL = "accounts:sign_in"
 LOGIN_REDIRECT_URL = "home"
 AXES_FAILURE_LIMIT = env.int("AXES_FAILURE_LIMIT", default=5)
 AXES_COOLOFF_TIME = env.float("AXES_COOLOFF_HOURS", default=1.0)  # hours
-AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+# Two locks (accounts/lockout.py): one username from one address after AXES_FAILURE_LIMIT
+# failures, and one address across all usernames (password spraying) after this many.
+AXES_ADDRESS_FAILURE_LIMIT = env.int("AXES_ADDRESS_FAILURE_LIMIT", default=20)
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"], "ip_address"]
+AXES_HANDLER = "accounts.lockout.SignInLockoutHandler"
 AXES_RESET_ON_SUCCESS = True
+# Proxies in front of the web app that append to X-Forwarded-For (the README's TLS proxy is
+# one). 0: the header is ignored and REMOTE_ADDR is the client. core/client_address.py.
+TRUSTED_PROXY_COUNT = env.int("TRUSTED_PROXY_COUNT", default=0)
+AXES_CLIENT_IP_CALLABLE = "core.client_address.client_address"
 AXES_VERBOSE = False
 AXES_LOCKOUT_TEMPLATE = "accounts/locked.html"
 OTP_TOTP_ISSUER = env.str("OTP_TOTP_ISSUER", default="Privacy Portal")

@@ -8,6 +8,7 @@ from django.urls import reverse
 from django.views.decorators.http import require_http_methods, require_POST
 
 from core import legal_clock
+from core.client_address import client_address
 
 from . import access, services
 from .forms import (
@@ -43,10 +44,6 @@ def posted(http_request):
 
 def posted_files(http_request):
     return http_request.FILES if http_request.method == "POST" else None
-
-
-def client_ip(http_request) -> str:
-    return http_request.META.get("REMOTE_ADDR", "")
 
 
 @require_http_methods(["GET"])
@@ -116,7 +113,7 @@ def _submit(http_request, form, request_type, who, user) -> PrivacyRequest:
         subject_email=data.get("subject_email", ""),
         user=user if account_path else None,
         agent_document=document,
-        client_ip=client_ip(http_request),
+        client_ip=client_address(http_request),
         delivery_method=data.get("delivery_method") or "email",
         postal_address=data.get("postal_address", ""),
     )
