@@ -6,26 +6,118 @@
 renders templates/emails/<template>.subject.txt, .txt and .html, stores the message, and after
 commit asks a worker to send it. email_send() claims the row atomically before sending, so two
 senders (a task and the sweep, or two sweeps) never both send it.
+
+Secrets. The context values under SECRET_CONTEXT_KEYS (and any passed as `secrets=`) are email
+codes and links that carry a token: whoever reads them can act as the consumer. They are never
+written into the stored subject or bodies. The templates are rendered with a marker in their
+place, the values are encrypted (Fernet, key OUTBOX_ENCRYPTION_KEY) into `secrets_sealed`, and
+put in only when the message is built for sending; the send that succeeds blanks them. The
+admin, exports and the database hold markers, never a live code.
+
+What is guaranteed: every queued email is sent at least once, unless it keeps failing
+MAX_ATTEMPTS times (then it is marked failed for staff). It is sent twice only if the database
+stays unreachable for all of RECORD_RETRY_SECONDS right after the mail server accepted it, so
+that the send cannot be recorded; the copy then carries the same Message-ID header (one per row,
+the same on every attempt), by which receiving servers, mail clients and our tests recognise it.
 """
 
+import base64
+import hashlib
+import json
 import logging
+import secrets as secrets_module
+import time
 from datetime import datetime, timedelta
+from email.utils import make_msgid
 
+from cryptography.fernet import Fernet, InvalidToken
 from django.conf import settings
 from django.core.mail import EmailMultiAlternatives
-from django.db import IntegrityError, transaction
+from django.db import DatabaseError, IntegrityError, connection, transaction
 from django.db.models import Case, F, Q, TextField, Value, When
 from django.template.loader import render_to_string
 from django.utils import timezone
+from django.utils.html import escape
 
+from . import leases
 from .context_processors import company_details
 from .models import OutboundEmail
 
 logger = logging.getLogger(__name__)
 
+# A send is bounded by EMAIL_TIMEOUT per network operation; the claim outlasts a whole send.
 CLAIM_SECONDS = 300
 MAX_ATTEMPTS = 8
 SWEEP_BATCH = 200
+# After the mail server accepted a message, how long we keep trying to record it (each try on
+# a fresh database connection): 0.5 + 1 + 2 + 4 + 8 + 8 ... seconds, about a minute in all.
+RECORD_RETRY_SECONDS = 60
+
+# Context keys whose values are secrets in every template that uses them: the email code, and
+# the links that carry a token (status, agent confirmation, answer, preferences,
+# re-authorization).
+SECRET_CONTEXT_KEYS = frozenset({"code", "link", "link_url", "answer_url"})
+
+
+class SecretLeak(ValueError):
+    """A template shows a secret in a way the outbox cannot keep out of the stored body."""
+
+
+# --- Secrets -------------------------------------------------------------------------------------
+
+
+def _fernet() -> Fernet:
+    # Fernet wants 32 url-safe base64 bytes; any configured key string is stretched to that.
+    digest = hashlib.sha256(f"outbox-secrets:{settings.OUTBOX_ENCRYPTION_KEY}".encode()).digest()
+    return Fernet(base64.urlsafe_b64encode(digest))
+
+
+def seal(values: dict[str, str], nonce: str) -> str:
+    if not values:
+        return ""
+    payload = json.dumps({"nonce": nonce, "values": values}).encode()
+    return _fernet().encrypt(payload).decode()
+
+
+def unseal(sealed: str) -> tuple[str, dict[str, str]]:
+    """The nonce and the secret values; raises InvalidToken when the key changed."""
+    if not sealed:
+        return "", {}
+    payload = json.loads(_fernet().decrypt(sealed.encode()))
+    return payload["nonce"], payload["values"]
+
+
+def secret_marker(key: str, nonce: str) -> str:
+    """What the stored body shows instead of a secret. The nonce makes it unguessable, so text
+    a consumer typed (a name, say) can never be mistaken for it."""
+    return f"[{key} hidden:{nonce}]"
+
+
+def _split_secrets(context: dict, secrets: dict | None) -> tuple[dict, dict[str, str], str]:
+    values = {key: str(context[key]) for key in SECRET_CONTEXT_KEYS if key in context}
+    values |= {key: str(value) for key, value in (secrets or {}).items()}
+    nonce = secrets_module.token_hex(6)
+    masked = context | {key: secret_marker(key, nonce) for key in values}
+    return masked, values, nonce
+
+
+def _check_no_leak(values: dict[str, str], nonce: str, rendered: tuple[str, str, str]) -> None:
+    stored = "\n".join(rendered)
+    for key, value in values.items():
+        if value and value in stored:
+            raise SecretLeak(f"The secret {key!r} appears in the stored email in clear")
+        if secret_marker(key, nonce) not in stored:
+            # A filter changed the marker (|lower, |truncatechars): it could never be replaced.
+            raise SecretLeak(f"The secret {key!r} is passed but the email does not show it")
+
+
+def _inject(text: str, nonce: str, values: dict[str, str], *, html: bool = False) -> str:
+    for key, value in values.items():
+        text = text.replace(secret_marker(key, nonce), escape(value) if html else value)
+    return text
+
+
+# --- Queueing ------------------------------------------------------------------------------------
 
 
 def _render(template: str, context: dict) -> tuple[str, str, str]:
@@ -37,15 +129,29 @@ def _render(template: str, context: dict) -> tuple[str, str, str]:
     return " ".join(subject.split()), text, html
 
 
+def _new_message_id() -> str:
+    domain = settings.DEFAULT_FROM_EMAIL.rsplit("@", 1)[-1].strip(" >") or "localhost"
+    return make_msgid(idstring="outbox", domain=domain)
+
+
 def email_queue(
-    *, to: str, template: str, context: dict, kind: str, dedupe_key: str | None = None
+    *,
+    to: str,
+    template: str,
+    context: dict,
+    kind: str,
+    dedupe_key: str | None = None,
+    secrets: dict | None = None,
 ) -> OutboundEmail | None:
     """Store an email to send after the current transaction commits.
 
     Returns None when an email with the same dedupe_key was queued before: each notice goes out
     at most once. Call it inside the transaction that makes the change the email announces.
+    Values under SECRET_CONTEXT_KEYS, and `secrets`, are stored encrypted, never in the body.
     """
-    subject, text, html = _render(template, context)
+    masked, values, nonce = _split_secrets(context, secrets)
+    subject, text, html = _render(template, masked)
+    _check_no_leak(values, nonce, (subject, text, html))
     try:
         with transaction.atomic():
             email = OutboundEmail.objects.create(
@@ -55,6 +161,8 @@ def email_queue(
                 body_html=html,
                 kind=kind,
                 dedupe_key=dedupe_key,
+                message_id=_new_message_id(),
+                secrets_sealed=seal(values, nonce),
                 next_attempt_at=timezone.now(),
             )
     except IntegrityError:
@@ -76,43 +184,96 @@ def _enqueue_send(email_id: int) -> None:
         logger.warning("Broker unavailable; email %s will go out with the next sweep", email_id)
 
 
-def _claim(email_id: int, now: datetime) -> bool:
-    """Take the right to send this email, atomically: exactly one caller gets True."""
-    claimable = Q(claimed_until__isnull=True) | Q(claimed_until__lt=now)
+# --- Sending -------------------------------------------------------------------------------------
+
+
+def _claim(email_id: int, now: datetime, claimant: str) -> bool:
+    """Take the right to send this email, atomically: exactly one caller gets True. A claim
+    still running is left alone, unless its holder is proven dead (core.leases): this very
+    Celery task delivered again."""
+    claimable = (
+        Q(claimed_until__isnull=True) | Q(claimed_until__lt=now) | leases.redelivered_claim()
+    )
     claimed = OutboundEmail.objects.filter(
         claimable, pk=email_id, state=OutboundEmail.State.PENDING
-    ).update(claimed_until=now + timedelta(seconds=CLAIM_SECONDS))
+    ).update(claimed_until=now + timedelta(seconds=CLAIM_SECONDS), claimed_by=claimant)
     return claimed == 1
+
+
+def _message(email: OutboundEmail) -> EmailMultiAlternatives:
+    nonce, values = unseal(email.secrets_sealed)
+    message = EmailMultiAlternatives(
+        subject=_inject(email.subject, nonce, values),
+        body=_inject(email.body_text, nonce, values),
+        to=[email.to],
+        reply_to=[_reply_to()],
+        headers={"Message-ID": email.message_id or _legacy_message_id(email)},
+    )
+    if email.body_html:
+        message.attach_alternative(_inject(email.body_html, nonce, values, html=True), "text/html")
+    return message
+
+
+def _legacy_message_id(email: OutboundEmail) -> str:
+    """Rows queued before Message-IDs were stored get one now, kept for their retries."""
+    message_id = _new_message_id()
+    OutboundEmail.objects.filter(pk=email.pk, message_id__isnull=True).update(message_id=message_id)
+    return str(OutboundEmail.objects.values_list("message_id", flat=True).get(pk=email.pk))
 
 
 def email_send(*, email_id: int) -> bool:
     """Send one queued email if nobody else is. Returns True when this call sent it."""
     now = timezone.now()
-    if not _claim(email_id, now):
+    if not _claim(email_id, now, leases.current_claimant()):
         return False
     email = OutboundEmail.objects.get(pk=email_id)
-    message = EmailMultiAlternatives(
-        subject=email.subject, body=email.body_text, to=[email.to], reply_to=[_reply_to()]
-    )
-    if email.body_html:
-        message.attach_alternative(email.body_html, "text/html")
+    try:
+        message = _message(email)
+    except InvalidToken as exc:
+        # The key changed since it was queued: no retry can read the secrets. Staff see it.
+        _record_failure(email, exc, for_good=True)
+        return False
     try:
         message.send()
     except Exception as exc:
         _record_failure(email, exc)
         return False
-    OutboundEmail.objects.filter(pk=email_id).update(
-        state=OutboundEmail.State.SENT,
-        sent_at=timezone.now(),
-        attempts=F("attempts") + 1,
-        claimed_until=None,
-        last_error="",
-        **_redacted_if_flagged(),
-    )
+    _record_sent(email)
     return True
 
 
-REDACTED_FIELDS = ("to", "subject", "body_text", "body_html", "last_error")
+def _record_sent(email: OutboundEmail) -> None:
+    """Mark the row sent. The mail server has the message now, so the database must learn it
+    even if the connection the send began with died meanwhile: each try after the first runs on
+    a fresh connection, with backoff, for up to RECORD_RETRY_SECONDS."""
+    deadline = time.monotonic() + RECORD_RETRY_SECONDS
+    pause = 0.5
+    while True:
+        try:
+            OutboundEmail.objects.filter(pk=email.pk).update(
+                state=OutboundEmail.State.SENT,
+                sent_at=timezone.now(),
+                attempts=F("attempts") + 1,
+                claimed_until=None,
+                claimed_by="",
+                last_error="",
+                secrets_sealed="",  # sent: the codes and tokens have done their job here
+                **_redacted_if_flagged(),
+            )
+            return
+        except DatabaseError:
+            if time.monotonic() + pause > deadline or connection.in_atomic_block:
+                # Only now can the sweep send it again, after the claim expires: at least
+                # once, with the same Message-ID (module docstring).
+                logger.exception("Email %s was sent but could not be recorded", email.pk)
+                raise
+            logger.warning("Recording email %s as sent failed; retrying", email.pk)
+            connection.close()  # the next query opens a fresh connection
+            time.sleep(pause)
+            pause = min(pause * 2, 8)
+
+
+REDACTED_FIELDS = ("to", "subject", "body_text", "body_html", "last_error", "secrets_sealed")
 
 
 def redaction() -> dict:
@@ -130,7 +291,7 @@ def _redacted_if_flagged() -> dict:
             output_field=TextField(),
         )
         for name in REDACTED_FIELDS
-        if name != "last_error"
+        if name not in ("last_error", "secrets_sealed")
     }
 
 
@@ -138,9 +299,9 @@ def _reply_to() -> str:
     return settings.COMPANY_PRIVACY_EMAIL
 
 
-def _record_failure(email: OutboundEmail, exc: Exception) -> None:
+def _record_failure(email: OutboundEmail, exc: Exception, *, for_good: bool = False) -> None:
     attempts = email.attempts + 1
-    failed_for_good = attempts >= MAX_ATTEMPTS
+    failed_for_good = for_good or attempts >= MAX_ATTEMPTS
     # Exponential backoff: 1, 2, 4 ... minutes, at most a day.
     delay = timedelta(minutes=min(2 ** (attempts - 1), 24 * 60))
     logger.warning("Sending email %s failed (attempt %s): %s", email.pk, attempts, exc)
@@ -149,16 +310,19 @@ def _record_failure(email: OutboundEmail, exc: Exception) -> None:
         "state": OutboundEmail.State.FAILED if failed_for_good else OutboundEmail.State.PENDING,
         "next_attempt_at": timezone.now() + delay,
         "claimed_until": None,
+        "claimed_by": "",
         "last_error": f"{type(exc).__name__}: {exc}"[:2000],
     }
     if failed_for_good:
-        # The error may quote the address: a flagged row keeps only the exception's name.
+        # Nobody will send it now: its secrets go. The error may quote the address: a flagged
+        # row keeps only the exception's name.
         fields |= _redacted_if_flagged() | {
+            "secrets_sealed": "",
             "last_error": Case(
                 When(redact_after_send=True, then=Value(type(exc).__name__)),
                 default=Value(fields["last_error"]),
                 output_field=TextField(),
-            )
+            ),
         }
     OutboundEmail.objects.filter(pk=email.pk).update(**fields)
 
@@ -169,3 +333,13 @@ def outbox_send_due(*, now: datetime) -> int:
         state=OutboundEmail.State.PENDING, next_attempt_at__lte=now
     ).values_list("pk", flat=True)[:SWEEP_BATCH]
     return sum(email_send(email_id=pk) for pk in list(due))
+
+
+def outbox_claims_release(*, worker_name: str) -> int:
+    """A worker named `worker_name` (re)started: what its previous boot was sending, it never
+    will. Free those claims so the sweep sends them now, not when they expire."""
+    return (
+        OutboundEmail.objects.filter(leases.held_by_previous_boot(worker_name))
+        .filter(state=OutboundEmail.State.PENDING)
+        .update(claimed_until=None, claimed_by="")
+    )

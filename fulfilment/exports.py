@@ -58,7 +58,7 @@ from fpdf import FPDF, FontFace
 from requests_app.models import PrivacyRequest, RequestType
 
 from .models import Export
-from .storage import exports_folder
+from .storage import PARTIAL_SUFFIX, exports_folder
 
 # fpdf2 subsets embedded fonts with fontTools, which logs every table it touches at INFO: noise
 # in the worker's log for each PDF.
@@ -715,10 +715,21 @@ RENDERERS: dict[str, Callable[[dict[str, Any]], bytes]] = {
 
 
 def _write_private(path: Path, content: bytes) -> None:
+    """Write the file under a temporary name, then rename it: a worker killed mid-write leaves
+    a `.part` file that no row can point to, never a truncated answer under the final name
+    (fulfilment.storage.orphan_files_remove sweeps both)."""
+    partial = path.with_name(path.name + PARTIAL_SUFFIX)
     # Readable by the portal's own user only; O_EXCL: a fresh uuid never overwrites anything.
-    descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-    with os.fdopen(descriptor, "wb") as handle:
-        handle.write(content)
+    descriptor = os.open(partial, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    try:
+        with os.fdopen(descriptor, "wb") as handle:
+            handle.write(content)
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.replace(partial, path)  # atomic on one file system
+    except BaseException:
+        partial.unlink(missing_ok=True)
+        raise
 
 
 def _remove(names: Iterable[str]) -> None:

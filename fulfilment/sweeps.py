@@ -18,3 +18,11 @@ def escalate_tasks(*, now):
 @sweep_step("expired answer files")
 def remove_expired_files(*, now):
     return services.expired_exports_remove(now=now)
+
+
+@sweep_step("orphaned answer files")
+def remove_orphaned_files(*, now):
+    """Answer files left by an export killed mid-run: personal data nothing points to."""
+    from .storage import orphan_files_remove
+
+    return orphan_files_remove(now=now)
