@@ -182,6 +182,13 @@ DEFAULT_FROM_EMAIL = env.str(
     "DEFAULT_FROM_EMAIL", default="Dream Pairs Privacy <privacy@example.com>"
 )
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
+# Seconds each network operation with the mail server may take (Django's SMTP backend reads
+# it): a stalled server fails the send, which the outbox retries later, instead of holding a
+# worker until the task time limit.
+EMAIL_TIMEOUT = env.int("EMAIL_TIMEOUT", default=20)
+# Encrypts the codes and link tokens of queued emails until they are sent (core.mail). Set it
+# apart from SECRET_KEY in production; changing it fails the emails still waiting to be sent.
+OUTBOX_ENCRYPTION_KEY = env.str("OUTBOX_ENCRYPTION_KEY", default="") or SECRET_KEY
 
 # --- Celery ---------------------------------------------------------------------------------
 # Without REDIS_URL the broker is kombu's filesystem transport in var/broker: it needs no server,
