@@ -46,13 +46,16 @@ def verify(request):
     if user.is_verified():
         return redirect(_next_url(request))
     devices = list(django_otp.devices_for_user(user, confirmed=True))
-    if not [d for d in devices if not isinstance(d, StaticDevice)]:
-        return redirect(_with_next(request, "staff:enroll"))
+    if not devices:
+        return redirect(_with_next(request, "staff:enroll"))  # first sign-in, or after a reset
     form = TokenForm(request.POST if request.method == "POST" else None)
     if request.method == "POST" and form.is_valid():
         device = _matching_device(devices, form.cleaned_data["token"])
         if device is not None:
             django_otp.login(request, device)
+            if not [d for d in devices if not isinstance(d, StaticDevice)]:
+                # Signed in with a backup code and no authenticator left: set one up now.
+                return redirect(_with_next(request, "staff:enroll"))
             return redirect(_next_url(request))
         form.add_error(
             "token",
@@ -71,18 +74,27 @@ def _matching_device(devices, token: str):
 
 @require_http_methods(["GET", "POST"])
 def enroll(request):
-    """First sign-in: scan the QR code, confirm with a first code, receive backup codes."""
+    """First sign-in (or the first after an officer's reset): scan the QR code, confirm with a
+    first code, receive backup codes. A session verified with the second factor may also
+    replace its authenticator here (a new phone); a password alone never replaces one."""
     user = request.user
-    if not (user.is_authenticated and user.is_staff):
+    if not (user.is_authenticated and user.is_staff and user.is_active):
         return redirect(_with_next(request, "staff:sign_in"))
-    if user.is_verified():
-        return redirect(_next_url(request))
-    device = services.totp_device_pending(user=user)
+    verified = user.is_verified()
+    if not services.enrolment_allowed(user=user, second_factor_verified=verified):
+        return redirect(_with_next(request, "staff:verify"))
+    device = services.totp_device_pending(user=user, second_factor_verified=verified)
     form = EnrollForm(request.POST if request.method == "POST" else None)
     if request.method == "POST" and form.is_valid():
-        codes = services.totp_enroll_confirm(
-            user=user, device=device, token=form.cleaned_data["token"]
-        )
+        try:
+            codes = services.totp_enroll_confirm(
+                user=user,
+                device=device,
+                token=form.cleaned_data["token"],
+                second_factor_verified=verified,
+            )
+        except services.EnrolmentRefused:
+            return redirect(_with_next(request, "staff:verify"))
         if codes is not None:
             django_otp.login(request, device)
             request.session[BACKUP_CODES_SESSION_KEY] = codes
@@ -97,6 +109,7 @@ def enroll(request):
             "form": form,
             "qr_svg": services.qr_code_svg(device),
             "secret": services.base32_secret(device),
+            "replacing": services.has_confirmed_second_factor(user),
             "next": _next_url(request),
         },
     )
