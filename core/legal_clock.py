@@ -18,6 +18,7 @@ from zoneinfo import ZoneInfo
 import holidays
 from dateutil.relativedelta import relativedelta
 from django.conf import settings
+from django.utils import timezone
 
 END_OF_DAY = time(23, 59, 59, 999999)
 
@@ -29,6 +30,14 @@ def business_zone() -> ZoneInfo:
 def local_date(instant: datetime) -> date:
     """The calendar date of an instant in the business's time zone."""
     return instant.astimezone(business_zone()).date()
+
+
+def today(now: datetime | None = None) -> date:
+    """Today in the business's time zone: the "today" of every legal date and of every date a
+    person types. Never `date.today()` (the server's zone) nor `timezone.now().date()` (UTC's,
+    a day ahead every evening in California); `timezone.localdate()` follows the zone a request
+    activated, which need not be the business's."""
+    return local_date(now or timezone.now())
 
 
 def end_of_day(day: date) -> datetime:

@@ -21,6 +21,7 @@ from django.db import DatabaseError, transaction
 from django.utils import timezone
 
 from consent.models import Category, Source
+from core import legal_clock
 from fulfilment.suppression import is_suppressed
 
 from .models import Consumer, DataSystem, Order, PersonalRecord
@@ -280,7 +281,8 @@ def _parse_row(row: Any, *, lookups: _Lookups, now: datetime) -> _Row:
     raw_birth_date = text("birth_date")
     if raw_birth_date:
         birth_date = _parse_date(raw_birth_date, "birth_date", problems)
-        if birth_date and not date(1900, 1, 1) <= birth_date <= now.date():
+        # Today in California, not UTC's date: that is tomorrow every evening from 4 or 5 p.m.
+        if birth_date and not date(1900, 1, 1) <= birth_date <= legal_clock.today(now):
             problems.append(f"birth_date '{raw_birth_date}' is not a plausible date of birth")
 
     collected_at = _parse_moment(text("collected_at"), "collected_at", problems, now=now)
@@ -726,7 +728,6 @@ def records_past_retention_purge(*, now) -> int:
     """Delete personal records kept longer than their category's retention period (the
     inventory's retention_days; saved payment cards: one year, the notice)."""
     from consent.models import Category
-    from core import legal_clock
 
     deleted = 0
     for category in Category.objects.filter(retention_days__isnull=False):

@@ -11,7 +11,7 @@ from django.utils.html import format_html
 from core import legal_clock
 
 from .models import DeadlineNotice, PrivacyRequest, RequestEvent
-from .services.deadlines import ExtensionRefused, request_extend
+from .services.deadlines import ExtensionRefused, extension_latest_date, request_extend
 
 
 class RequestEventInline(admin.TabularInline):
@@ -140,8 +140,6 @@ class PrivacyRequestAdmin(admin.ModelAdmin):
             "form": form,
             "privacy_request": privacy_request,
             "opts": self.model._meta,
-            "latest": legal_clock.local_date(
-                legal_clock.latest_extended_response(privacy_request.received_at)
-            ),
+            "latest": extension_latest_date(privacy_request),
         }
         return TemplateResponse(request, "admin/requests_app/extend.html", context)

@@ -4,7 +4,6 @@ soon, one overdue, one extended, some answered. Development only (seed_demo refu
 
 from datetime import datetime, timedelta
 
-from core import legal_clock
 from registry.models import Consumer
 
 from .models import (
@@ -77,7 +76,7 @@ def _create(consumer, request_type, status, received_at, channel, now) -> None:
     )
     fields: list[str] = []
     if consumer.shop_customer_id == "DEMO-0007":
-        request.extended_due_at = legal_clock.latest_extended_response(received_at)
+        request.extended_due_at = request.extension_limit_at
         request.extension_reason = "Your records are held in several of our systems."
         request.extended_at = received_at + timedelta(days=20)
         fields += ["extended_due_at", "extension_reason", "extended_at"]

@@ -216,3 +216,6 @@ class PrivacyRequestFactory(factory.django.DjangoModelFactory[PrivacyRequest]):
     received_at = factory.LazyFunction(timezone.now)
     acknowledge_by = factory.LazyAttribute(lambda r: legal_clock.acknowledge_by(r.received_at))
     due_at = factory.LazyAttribute(lambda r: legal_clock.respond_by(r.received_at))
+    extension_limit_at = factory.LazyAttribute(
+        lambda r: legal_clock.latest_extended_response(r.received_at)
+    )

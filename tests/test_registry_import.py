@@ -4,10 +4,13 @@ import csv
 import json
 import subprocess
 import sys
+from datetime import datetime
 from io import StringIO
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import pytest
+import time_machine
 from django.conf import settings
 from django.core.management import CommandError, call_command
 
@@ -339,6 +342,18 @@ def test_an_order_number_of_another_customer_rejects_the_whole_row(tmp_path):
     assert err.strip() == "row 2: order 'DP-1001-1' belongs to another customer"
     # The row's own transaction rolled back: Ben was not created either.
     assert not Consumer.objects.filter(shop_customer_id="C-1002").exists()
+
+
+def test_a_birth_date_of_tomorrow_in_california_is_refused_in_the_evening_when_utc_is_there():
+    evening = datetime(2026, 11, 30, 23, 30, tzinfo=ZoneInfo("America/Los_Angeles"))
+    born_tomorrow = ALICE | {"birth_date": "2026-12-01"}
+
+    with time_machine.travel(evening, tick=False):
+        result = consumer_import(rows=[born_tomorrow], source_label="api")
+
+    assert [str(r) for r in result.rejected] == [
+        "row 1: birth_date '2026-12-01' is not a plausible date of birth"
+    ]
 
 
 def test_the_service_can_be_called_with_rows_directly():

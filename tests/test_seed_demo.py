@@ -2,11 +2,12 @@
 
 import ipaddress
 import re
-from datetime import timedelta
+from datetime import datetime, timedelta
 from io import StringIO
 
 import phonenumbers
 import pytest
+import time_machine
 from django.contrib.auth import get_user_model
 from django.core.management import CommandError, call_command
 from django.utils import timezone
@@ -14,6 +15,7 @@ from django_otp import DEVICE_ID_SESSION_KEY
 from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
+from core import legal_clock
 from registry.models import Consumer, DataSystem, Order, PersonalRecord
 from requests_app.models import PrivacyRequest
 from tests import factories
@@ -72,6 +74,29 @@ def test_seed_demo_twice_creates_everything_once_and_prints_the_logins_each_time
         assert "python manage.py demo_otp officer" in output
         assert "otpauth://totp/" in output
         assert "backup code: officer1demo" in output
+
+
+@pytest.mark.parametrize(
+    "instant",
+    [
+        # 40 days before is 00:30 in daylight time: the demo's extended request then reaches
+        # a 90th day in standard time (the database once refused it, and `make run` failed).
+        "2026-12-01T23:30-08:00",
+        "2026-03-08T01:30-08:00",  # half an hour before the clocks go forward
+        "2026-03-08T03:30-07:00",  # and after
+        "2026-11-01T01:30-07:00",  # the first half past one of the day the clocks go back
+        "2026-11-01T01:30-08:00",  # and the second
+        "2028-02-29T23:30-08:00",
+    ],
+)
+def test_seed_demo_runs_whatever_the_hour_and_extends_its_request_to_the_legal_maximum(instant):
+    with time_machine.travel(datetime.fromisoformat(instant)):
+        run("seed_demo")
+
+    assert PrivacyRequest.objects.count() == 9
+    extended = PrivacyRequest.objects.get(extended_due_at__isnull=False)
+    received_on = legal_clock.local_date(extended.received_at)
+    assert legal_clock.local_date(extended.extended_due_at) == received_on + timedelta(days=90)
 
 
 def test_seeded_logins_have_their_roles_and_confirmed_second_factors():

@@ -7,6 +7,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
+from core import legal_clock
 from fulfilment.models import SystemTask
 from registry.models import DataSystem
 from requests_app.models import (
@@ -98,7 +99,9 @@ def test_role_matrix_of_actions(role, action, officer, care, auditor):
     if action == "close":
         every_system_answered(request)
     if action == "extend":
-        data = data | {"extend-new_due_date": (request.due_at + timedelta(days=10)).date()}
+        data = data | {
+            "extend-new_due_date": legal_clock.local_date(request.due_at) + timedelta(days=10)
+        }
 
     response = signed_in(user).post(f"/staff/requests/{request.reference}/{action}/", data)
 
@@ -172,6 +175,9 @@ def queue_queries(client, count):
             received_at=timezone.now() - timedelta(days=50),
             acknowledge_by=timezone.now() + timedelta(days=14),
             due_at=timezone.now() + timedelta(days=n % 40 - 20),
+            extension_limit_at=legal_clock.latest_extended_response(
+                timezone.now() - timedelta(days=50)
+            ),
         )
         for n in range(PrivacyRequest.objects.count(), count)
     )

@@ -62,7 +62,7 @@ def request_extend(
         raise ExtensionRefused(f"Keep the reason under {REASON_MAX_LENGTH} characters.")
     with transaction.atomic():
         locked = PrivacyRequest.objects.select_for_update().get(pk=privacy_request.pk)
-        _check_extension(locked, new_due_date=new_due_date, now=now)
+        extension_check(locked, new_due_date=new_due_date, now=now)
         locked.extended_due_at = legal_clock.end_of_day(new_due_date)
         locked.extension_reason = reason
         locked.extended_at = now
@@ -87,7 +87,9 @@ def request_extend(
     return locked
 
 
-def _check_extension(privacy_request: PrivacyRequest, *, new_due_date: date, now: datetime) -> None:
+def extension_check(privacy_request: PrivacyRequest, *, new_due_date: date, now: datetime) -> None:
+    """Raise ExtensionRefused, with the officer's message, unless request_extend may move the
+    answer to `new_due_date` now. It reads only the row: the database is not asked."""
     if not privacy_request.is_open:
         raise ExtensionRefused("Only an open request can be extended.")
     if privacy_request.extended_at is not None:
@@ -98,15 +100,22 @@ def _check_extension(privacy_request: PrivacyRequest, *, new_due_date: date, now
             "it, so the request can no longer be extended."
         )
     first_due = legal_clock.local_date(privacy_request.due_at)
-    latest = legal_clock.local_date(
-        legal_clock.latest_extended_response(privacy_request.received_at)
-    )
     if new_due_date <= first_due:
         raise ExtensionRefused(f"The new due date must be after {first_due:%-d %B %Y}.")
+    # The local day of the stored limit the database's check `extension_within_ninety_days`
+    # reads: the end of any later day is past it. (Dates, not instants: a far-off date typed
+    # by mistake has no instant.)
+    latest = extension_latest_date(privacy_request)
     if new_due_date > latest:
         raise ExtensionRefused(
-            f"The new due date can be at most 90 days from receipt: {latest:%-d %B %Y}."
+            f"The new due date can be at most {settings.EXTENDED_RESPONSE_MAX_DAYS} days from "
+            f"receipt: {latest:%-d %B %Y}."
         )
+
+
+def extension_latest_date(privacy_request: PrivacyRequest) -> date:
+    """The last local day an extension may reach, as the officer's form offers it."""
+    return legal_clock.local_date(privacy_request.extension_limit_at)
 
 
 # --- Timed notices ------------------------------------------------------------------------------
@@ -363,6 +372,8 @@ def verification_artefacts_purge(*, now: datetime) -> int:
 __all__ = [
     "ExtensionRefused",
     "WrongState",
+    "extension_check",
+    "extension_latest_date",
     "acknowledgments_send",
     "answered_requests_purge",
     "escalations_send",

@@ -30,16 +30,25 @@ class SubmissionRefused(Exception):
     """The submission cannot be taken now; the message says why, in the user's words."""
 
 
+def request_deadlines(received_at: datetime) -> dict[str, datetime]:
+    """The deadlines a request stores from its receipt, each computed by core.legal_clock (the
+    one place dates come from). The database checks extensions against `extension_limit_at`."""
+    return {
+        "acknowledge_by": legal_clock.acknowledge_by(received_at),
+        "due_at": legal_clock.respond_by(received_at),
+        "extension_limit_at": legal_clock.latest_extended_response(received_at),
+    }
+
+
 def request_row_create(*, received_at: datetime, **fields) -> PrivacyRequest:
-    """Create a request's row: its deadlines computed from the receipt (core.legal_clock, the
-    one place dates come from) and its reference from its id. Every way a request arrives
-    (website, staff intake, demo data) goes through here; call it inside a transaction."""
+    """Create a request's row: its deadlines from the receipt (request_deadlines) and its
+    reference from its id. Every way a request arrives (website, staff intake, demo data) goes
+    through here; call it inside a transaction."""
     privacy_request = PrivacyRequest.objects.create(
         reference=f"new-{uuid.uuid4().hex[:12]}",
         received_at=received_at,
-        acknowledge_by=legal_clock.acknowledge_by(received_at),
-        due_at=legal_clock.respond_by(received_at),
         requested_type=fields["request_type"],
+        **request_deadlines(received_at),
         **fields,
     )
     privacy_request.reference = _reference_for(privacy_request)
