@@ -9,6 +9,8 @@ from django.urls import path, reverse
 from django.utils.html import format_html
 
 from core import legal_clock
+from core.staff import privacy_officers
+from staff.masking import mask_email, mask_name
 
 from .models import DeadlineNotice, PrivacyRequest, RequestEvent
 from .services.deadlines import ExtensionRefused, extension_latest_date, request_extend
@@ -16,13 +18,20 @@ from .services.deadlines import ExtensionRefused, extension_latest_date, request
 
 class RequestEventInline(admin.TabularInline):
     model = RequestEvent
-    fields = ("at", "kind", "actor_label", "actor", "detail", "visible_to_consumer")
+    fields = ("at", "kind", "actor_label", "staff_actor", "detail", "visible_to_consumer")
     readonly_fields = fields
     extra = 0
     can_delete = False
 
     def has_add_permission(self, request, obj=None):
         return False
+
+    @admin.display(description="Staff member")
+    def staff_actor(self, obj):
+        """Staff by username; a consumer's login is their email address, so it is not shown
+        (the actor label says "consumer")."""
+        actor = obj.actor
+        return actor.get_username() if actor is not None and actor.is_staff else "-"
 
 
 class DeadlineNoticeInline(admin.TabularInline):
@@ -61,7 +70,8 @@ class PrivacyRequestAdmin(admin.ModelAdmin):
         "assigned_to",
     )
     list_filter = ("status", "request_type", "channel")
-    search_fields = ("reference", "requester_email")
+    # Exact matches only, as in the staff queue: a part of an address lists nobody.
+    search_fields = ("=reference", "=requester_email")
     ordering = ("due_at",)
     list_select_related = ("assigned_to",)
     inlines = [RequestEventInline, DeadlineNoticeInline]
@@ -72,9 +82,11 @@ class PrivacyRequestAdmin(admin.ModelAdmin):
         "requester_kind",
         "channel",
         "status",
-        "requester_name",
-        "requester_email",
-        "consumer",
+        # Masked, as on the staff request page: the full name and address are shown there only
+        # after a reveal, which the request's history records (staff/masking.py).
+        "requester_name_masked",
+        "requester_email_masked",
+        "reveal_on_staff_page",
         "received_at",
         "acknowledge_by",
         "due_at",
@@ -96,6 +108,26 @@ class PrivacyRequestAdmin(admin.ModelAdmin):
 
     def has_delete_permission(self, request, obj=None):
         return False
+
+    def formfield_for_foreignkey(self, db_field, request, **kwargs):
+        if db_field.name == "assigned_to":
+            # Officers only: the list of every user would show each consumer's login, their
+            # email address.
+            kwargs["queryset"] = privacy_officers()
+        return super().formfield_for_foreignkey(db_field, request, **kwargs)
+
+    @admin.display(description="Requester name")
+    def requester_name_masked(self, obj):
+        return mask_name(obj.requester_name)
+
+    @admin.display(description="Requester email")
+    def requester_email_masked(self, obj):
+        return mask_email(obj.requester_email)
+
+    @admin.display(description="Personal details")
+    def reveal_on_staff_page(self, obj):
+        url = reverse("staff:request", args=[obj.reference])
+        return format_html('<a href="{}">Reveal on the staff request page (recorded)</a>', url)
 
     @admin.display(description="Due")
     def current_due(self, obj):
