@@ -11,6 +11,9 @@ from pathlib import Path
 
 import pytest
 
+# `--at INSTANT` runs the whole session at that instant (tests/session_clock.py).
+pytest_plugins = ["tests.session_clock"]
+
 CHROMIUM = Path("/usr/bin/chromium")
 
 
