@@ -7,6 +7,7 @@ from datetime import timedelta
 import pytest
 from django.core import mail
 
+from core import legal_clock
 from requests_app.models import (
     DenialReason,
     PrivacyRequest,
@@ -88,9 +89,10 @@ def test_the_receipt_email_gives_reference_how_verification_works_and_due_date(c
     assert privacy_request.reference in receipt.subject
     assert privacy_request.reference in receipt.body
     assert "How we verify your identity" in receipt.body
-    due = privacy_request.due_at.astimezone(privacy_request.received_at.tzinfo)
-    assert "We will answer by:" in receipt.body
-    assert f"{due:%Y}" in receipt.body
+    # The due date as a Californian reads it: the end of the 30th local day, which in UTC is
+    # already the next day (and, for a receipt on 1 December, the next year).
+    due_on = legal_clock.local_date(privacy_request.due_at)
+    assert f"We will answer by: {due_on:%-d %B %Y}" in receipt.body
     assert privacy_request.acknowledged_at is not None
 
 
