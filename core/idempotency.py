@@ -116,7 +116,7 @@ def idempotent_post(view=None, *, on_replay: OnReplay | None = None, message: st
             token = posted_token(http_request) if http_request.method == "POST" else None
             if token is None:
                 return view_function(http_request, *args, **kwargs)
-            key = _claim_key(form_name, http_request.path, token)
+            key = _claim_key(form_name, http_request.get_full_path(), token)
             with transaction.atomic():
                 if not _claim(key, form_name=form_name, now=timezone.now()):
                     replay = _replay(http_request, key, on_replay=on_replay, message=message)
@@ -132,8 +132,8 @@ def idempotent_post(view=None, *, on_replay: OnReplay | None = None, message: st
 
 
 def _claim_key(form_name: str, path: str, token: str) -> str:
-    # The form and the page are part of the key: a token copied into another form, or onto
-    # another request's page, claims nothing of the first one's.
+    # The form and the page (with its query: the request form's type) are part of the key: a
+    # token copied into another form, or onto another request's page, claims nothing there.
     return hashlib.sha256(f"{form_name}\n{path}\n{token}".encode()).hexdigest()
 
 

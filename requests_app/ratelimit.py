@@ -1,7 +1,9 @@
 """Rate limits and lock-outs for submissions and verification attempts (issue: abuse).
 
 Attempts are rows keyed by a keyed hash of the email address, consumer or IP address, so the
-table holds no personal data and works the same across every web process.
+table holds no personal data and works the same across every web process. `attempt_take`
+counts and records under a lock on the key's row, so a burst of simultaneous attempts passes
+exactly as many as the limit allows.
 """
 
 import hashlib
@@ -10,7 +12,10 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from django.conf import settings
+from django.db import IntegrityError, transaction
 from django.utils import timezone
+
+from core.models import RateLimitKey
 
 from .models import Attempt
 
@@ -53,6 +58,35 @@ def locked_until(limit: Limit, key: str, *, now: datetime | None = None) -> date
     return recent[0] + limit.window
 
 
+def attempt_take(limit: Limit, key: str, *, now: datetime | None = None) -> datetime | None:
+    """Record an attempt if the limit allows one: None when recorded, else when the key may
+    try again. Call it inside the transaction of the work it limits, so the attempt is kept
+    only if the work is, and no other attempt for the key is counted until that commits."""
+    now = now or timezone.now()
+    with transaction.atomic():
+        _key_lock(limit, key, now=now)
+        until = locked_until(limit, key, now=now)
+        if until is None:
+            record_attempt(limit, key, now=now)
+        return until
+
+
+def _key_lock(limit: Limit, key: str, *, now: datetime) -> None:
+    """Lock the key's row for the rest of the transaction, creating it the first time. A
+    check then an insert of attempts is not enough: simultaneous requests all count the same
+    attempts before any is recorded. Whoever holds this row counts alone."""
+    while True:
+        # A conditional UPDATE: it locks the row (waiting for whoever holds it) if there is one.
+        if RateLimitKey.objects.filter(kind=limit.kind, key=key).update(touched_at=now):
+            return
+        try:
+            with transaction.atomic():
+                RateLimitKey.objects.create(kind=limit.kind, key=key, touched_at=now)
+            return
+        except IntegrityError:
+            continue  # created meanwhile by a simultaneous attempt: lock that row instead
+
+
 def attempts_left(limit: Limit, key: str, *, now: datetime | None = None) -> int:
     now = now or timezone.now()
     used = Attempt.objects.filter(kind=limit.kind, key=key, at__gt=now - limit.window).count()
@@ -60,6 +94,7 @@ def attempts_left(limit: Limit, key: str, *, now: datetime | None = None) -> int
 
 
 def purge_old_attempts(*, now: datetime) -> int:
-    """Attempts older than a day are no longer needed for any limit."""
+    """Attempts older than a day are no longer needed for any limit, nor the keys' rows."""
     deleted, _ = Attempt.objects.filter(at__lt=now - timedelta(days=1)).delete()
+    RateLimitKey.objects.filter(touched_at__lt=now - timedelta(days=1)).delete()
     return deleted

@@ -1,4 +1,8 @@
-"""Consumer pages for requests. Thin: parse the form, call one service, render or redirect."""
+"""Consumer pages for requests. Thin: parse the form, call one service, render or redirect.
+
+Every POST that creates or changes something is idempotent by its form's token
+(core.idempotency): a double click or a page sent again acts once and shows the first result.
+"""
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -9,6 +13,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from core import legal_clock
 from core.client_address import client_address
+from core.idempotency import idempotent_post, result_remember
 
 from . import access, services
 from .forms import (
@@ -36,6 +41,24 @@ def next_step_url(privacy_request: PrivacyRequest) -> str:
     return reverse(step, args=[privacy_request.reference])
 
 
+def _grant_replayed_request(http_request, response, result_id: str):
+    """A replayed POST gives this browser the access the first POST gave its own: after a
+    double click, or a response lost to an error, the browser that sees the result may not
+    hold the session the first response started (core.idempotency)."""
+    privacy_request = PrivacyRequest.objects.filter(pk=result_id).first() if result_id else None
+    if privacy_request is not None:
+        access.grant(http_request, privacy_request)
+    return response
+
+
+def _step_already_done(http_request, privacy_request: PrivacyRequest):
+    """The request left this step while the form was on its way (sent twice, or from two tabs):
+    say so, and show where it stands now instead of an error."""
+    privacy_request.refresh_from_db()
+    messages.info(http_request, "That step was already done. This is where your request stands.")
+    return redirect(next_step_url(privacy_request))
+
+
 def posted(http_request):
     """The submitted data on POST (even when empty, so that an empty form shows its errors),
     None on GET."""
@@ -57,6 +80,7 @@ def new_request(http_request):
 
 
 @require_http_methods(["GET", "POST"])
+@idempotent_post(on_replay=_grant_replayed_request)
 def request_details(http_request):
     choice = ChooseRequestForm(http_request.GET)
     if not choice.is_valid():
@@ -80,6 +104,7 @@ def request_details(http_request):
             else:
                 privacy_request = _submit(http_request, form, request_type, who, user)
                 access.grant(http_request, privacy_request)
+                result_remember(http_request, privacy_request.pk)
                 return redirect(next_step_url(privacy_request))
         except (services.SubmissionRefused, services.VerificationLocked) as refusal:
             form.add_error(None, str(refusal))
@@ -126,6 +151,7 @@ def _submit(http_request, form, request_type, who, user) -> PrivacyRequest:
 
 
 @require_http_methods(["GET", "POST"])
+@idempotent_post
 def confirm_email(http_request, reference):
     privacy_request = access.get_request_or_404(http_request, reference)
     if privacy_request.status != Status.EMAIL_UNCONFIRMED:
@@ -138,6 +164,8 @@ def confirm_email(http_request, reference):
             )
         except (services.ChallengeError, services.VerificationLocked) as problem:
             form.add_error("code", str(problem))
+        except services.WrongState:
+            return _step_already_done(http_request, privacy_request)
         else:
             privacy_request.refresh_from_db()
             return redirect(next_step_url(privacy_request))
@@ -149,6 +177,7 @@ def confirm_email(http_request, reference):
 
 
 @require_POST
+@idempotent_post
 def resend_code(http_request, reference):
     privacy_request = access.get_request_or_404(http_request, reference)
     if privacy_request.status == Status.EMAIL_UNCONFIRMED:
@@ -170,6 +199,7 @@ def _subject_label(privacy_request: PrivacyRequest) -> str:
 
 
 @require_http_methods(["GET", "POST"])
+@idempotent_post
 def verify(http_request, reference):
     privacy_request = access.get_request_or_404(http_request, reference)
     if privacy_request.status != Status.VERIFYING or privacy_request.requester_user_id:
@@ -188,6 +218,8 @@ def verify(http_request, reference):
             )
         except services.VerificationLocked as locked:
             form.add_error(None, str(locked))
+        except services.WrongState:
+            return _step_already_done(http_request, privacy_request)
         else:
             if outcome.message and not outcome.denied:
                 form.add_error(None, outcome.message)
@@ -209,6 +241,7 @@ def verify(http_request, reference):
 
 
 @require_http_methods(["GET", "POST"])
+@idempotent_post
 def confirm_delete(http_request, reference):
     privacy_request = access.get_request_or_404(http_request, reference)
     if privacy_request.status != Status.AWAITING_DELETE_CONFIRMATION:
@@ -229,6 +262,8 @@ def confirm_delete(http_request, reference):
             )
         except services.VerificationLocked as locked:
             outcome = services.VerificationOutcome(message=str(locked))
+        except services.WrongState:
+            return _step_already_done(http_request, privacy_request)
         if outcome.verified:
             messages.success(http_request, "Thank you. We will delete your personal information.")
             return redirect("requests:detail", reference=privacy_request.reference)
@@ -277,6 +312,7 @@ def _account_exports(http_request, privacy_request: PrivacyRequest):
 
 
 @require_POST
+@idempotent_post
 def withdraw(http_request, reference):
     privacy_request = access.get_request_or_404(http_request, reference)
     try:
@@ -289,6 +325,7 @@ def withdraw(http_request, reference):
 
 
 @require_http_methods(["GET", "POST"])
+@idempotent_post
 def status_lookup(http_request):
     form = StatusLookupForm(posted(http_request))
     if http_request.method == "POST" and form.is_valid():
@@ -296,11 +333,17 @@ def status_lookup(http_request):
             reference=form.cleaned_data["reference"], email=form.cleaned_data["email"]
         )
         # The same answer whether or not anything matched.
-        return render(http_request, "requests/status_sent.html")
+        return redirect("requests:status_sent")
     return render(http_request, "requests/status_lookup.html", {"form": form})
 
 
+@require_http_methods(["GET"])
+def status_sent(http_request):
+    return render(http_request, "requests/status_sent.html")
+
+
 @require_http_methods(["GET", "POST"])
+@idempotent_post(on_replay=_grant_replayed_request)
 def status_open(http_request, token):
     """GET shows a button; only POST spends the link, so mail scanners that fetch links do not
     use it up."""
@@ -311,6 +354,7 @@ def status_open(http_request, token):
         except services.ChallengeError as problem:
             return render(http_request, "requests/link_problem.html", {"problem": str(problem)})
         access.grant(http_request, privacy_request)
+        result_remember(http_request, privacy_request.pk)
         return HttpResponseRedirect(reverse("requests:detail", args=[privacy_request.reference]))
     if parts is None:
         return render(
@@ -320,6 +364,7 @@ def status_open(http_request, token):
 
 
 @require_http_methods(["GET", "POST"])
+@idempotent_post
 def agent_confirm(http_request, token):
     parts = split_link_token(token)
     if http_request.method == "POST" and parts:
@@ -327,12 +372,17 @@ def agent_confirm(http_request, token):
             services.request_consumer_confirms_agent(challenge_id=parts[0], secret=parts[1])
         except (services.ChallengeError, services.WrongState) as problem:
             return render(http_request, "requests/link_problem.html", {"problem": str(problem)})
-        return render(http_request, "requests/agent_confirmed.html")
+        return redirect("requests:agent_confirmed")
     if parts is None:
         return render(
             http_request, "requests/link_problem.html", {"problem": "This link is not valid."}
         )
     return render(http_request, "requests/agent_confirm.html")
+
+
+@require_http_methods(["GET"])
+def agent_confirmed(http_request):
+    return render(http_request, "requests/agent_confirmed.html")
 
 
 @login_required

@@ -3,6 +3,7 @@ requests). The scenarios walk the pages with the test client, as the consumer wo
 
 import re
 from datetime import timedelta
+from zoneinfo import ZoneInfo
 
 import pytest
 from django.core import mail
@@ -75,11 +76,13 @@ def test_choosing_type_and_requester_leads_to_the_details_form(client):
     assert response["Location"] == "/requests/new/details/?type=delete&who=self"
 
 
-def test_a_request_gets_a_reference_of_year_and_number(client, dana):
+def test_a_request_gets_a_reference_of_year_and_random_characters(client, dana):
     privacy_request = start(client)
 
-    assert re.fullmatch(r"PR-2026-\d{6}", privacy_request.reference)
-    assert privacy_request.reference == f"PR-2026-{privacy_request.pk:06d}"
+    year = privacy_request.received_at.astimezone(ZoneInfo("America/Los_Angeles")).year
+    group = "[0-9A-HJKMNP-TV-Z]{4}"  # Crockford's base 32: no I, L, O or U
+    assert re.fullmatch(rf"PR-{year}-{group}-{group}", privacy_request.reference)
+    assert privacy_request.reference != f"PR-{year}-{privacy_request.pk:06d}"  # not a count
 
 
 def test_the_receipt_email_gives_reference_how_verification_works_and_due_date(client, dana):

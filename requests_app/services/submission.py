@@ -5,7 +5,7 @@ from datetime import datetime, timedelta
 from pathlib import Path
 
 from django.conf import settings
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from core import legal_clock
@@ -21,9 +21,14 @@ from ..models import (
     RequestEvent,
     Status,
 )
+from ..references import reference_new
 from .codes import challenge_issue
 from .history import event_record
 from .notify import notify
+
+# A fresh random reference collides with a taken one about once in a trillion draws; five in a
+# row mean something else is wrong.
+REFERENCE_DRAWS = 5
 
 
 class SubmissionRefused(Exception):
@@ -41,24 +46,26 @@ def request_deadlines(received_at: datetime) -> dict[str, datetime]:
 
 
 def request_row_create(*, received_at: datetime, **fields) -> PrivacyRequest:
-    """Create a request's row: its deadlines from the receipt (request_deadlines) and its
-    reference from its id. Every way a request arrives (website, staff intake, demo data) goes
-    through here; call it inside a transaction."""
-    privacy_request = PrivacyRequest.objects.create(
-        reference=f"new-{uuid.uuid4().hex[:12]}",
-        received_at=received_at,
-        requested_type=fields["request_type"],
-        **request_deadlines(received_at),
-        **fields,
-    )
-    privacy_request.reference = _reference_for(privacy_request)
-    privacy_request.save(update_fields=["reference"])
-    return privacy_request
-
-
-def _reference_for(privacy_request: PrivacyRequest) -> str:
-    year = legal_clock.local_date(privacy_request.received_at).year
-    return f"PR-{year}-{privacy_request.pk:06d}"
+    """Create a request's row: its deadlines from the receipt (request_deadlines) and a random
+    reference (requests_app.references). Every way a request arrives (website, staff intake,
+    demo data) goes through here; call it inside a transaction."""
+    year = legal_clock.local_date(received_at).year
+    for _ in range(REFERENCE_DRAWS):
+        reference = reference_new(year)
+        try:
+            with transaction.atomic():  # a savepoint: a collision leaves the caller's work intact
+                return PrivacyRequest.objects.create(
+                    reference=reference,
+                    received_at=received_at,
+                    requested_type=fields["request_type"],
+                    **request_deadlines(received_at),
+                    **fields,
+                )
+        except IntegrityError:
+            # The unique constraint on the reference is the judge; another failure is not ours.
+            if not PrivacyRequest.objects.filter(reference=reference).exists():
+                raise
+    raise RuntimeError(f"No free reference in {REFERENCE_DRAWS} draws")
 
 
 def request_submit(
@@ -80,12 +87,12 @@ def request_submit(
     """Record a new request and send its receipt (with the email code when the address is not
     yet proven). Deadlines run from now, verified or not.
 
-    Rate limits apply per email address and per IP address. `user` is an account holder who is
-    signed in; their address counts as proven. The caller checks nothing else: anyone may ask.
+    Rate limits apply per email address and per IP address, counted in the transaction that
+    saves the request (raises SubmissionRefused beyond them). `user` is an account holder who
+    is signed in; their address counts as proven. The caller checks nothing else: anyone may ask.
     """
     now = now or timezone.now()
     email = normalize_email(requester_email)
-    _check_submission_limits(email=email, client_ip=client_ip, now=now)
     stored_document = _write_agent_document(*agent_document) if agent_document else None
     try:
         privacy_request = _create_request(
@@ -127,6 +134,7 @@ def _create_request(
     now: datetime,
 ) -> PrivacyRequest:
     with transaction.atomic():
+        _submission_limits_take(email=email, client_ip=client_ip, now=now)
         privacy_request = request_row_create(
             received_at=now,
             request_type=request_type,
@@ -155,23 +163,19 @@ def _create_request(
         )
         if stored_document is not None:
             _record_agent_document(privacy_request, *stored_document, now=now)
-        ratelimit.record_attempt(
-            ratelimit.SUBMISSIONS_PER_EMAIL, ratelimit.attempt_key(email), now=now
-        )
-        if client_ip:
-            ratelimit.record_attempt(
-                ratelimit.SUBMISSIONS_PER_IP, ratelimit.attempt_key("ip", client_ip), now=now
-            )
         _send_receipt(privacy_request, now=now)
     return privacy_request
 
 
-def _check_submission_limits(*, email: str, client_ip: str, now: datetime) -> None:
+def _submission_limits_take(*, email: str, client_ip: str, now: datetime) -> None:
+    """Count this submission against its limits, under each key's lock (ratelimit.attempt_take),
+    so that a burst passes exactly the limit. Raised inside the transaction, the refusal also
+    takes back the attempt already counted for the other key."""
     checks = [(ratelimit.SUBMISSIONS_PER_EMAIL, ratelimit.attempt_key(email))]
     if client_ip:
         checks.append((ratelimit.SUBMISSIONS_PER_IP, ratelimit.attempt_key("ip", client_ip)))
     for limit, key in checks:
-        until = ratelimit.locked_until(limit, key, now=now)
+        until = ratelimit.attempt_take(limit, key, now=now)
         if until:
             raise SubmissionRefused(
                 "We have received many requests from here in the last hour. To protect "
@@ -216,14 +220,14 @@ def resend_code(*, privacy_request: PrivacyRequest, now: datetime | None = None)
     use us to flood an inbox: raises SubmissionRefused when too many were sent lately."""
     now = now or timezone.now()
     key = ratelimit.attempt_key("resend", privacy_request.requester_email)
-    until = ratelimit.locked_until(ratelimit.CODE_RESENDS, key, now=now)
-    if until:
-        raise SubmissionRefused(
-            "We have sent several codes in the last few minutes. Please check your inbox and "
-            f"spam folder; you can ask for another after {_time_text(until)}."
-        )
-    ratelimit.record_attempt(ratelimit.CODE_RESENDS, key, now=now)
     with transaction.atomic():
+        # Counted under the key's lock: a burst of clicks sends no more codes than the limit.
+        until = ratelimit.attempt_take(ratelimit.CODE_RESENDS, key, now=now)
+        if until:
+            raise SubmissionRefused(
+                "We have sent several codes in the last few minutes. Please check your inbox "
+                f"and spam folder; you can ask for another after {_time_text(until)}."
+            )
         _, code = challenge_issue(
             privacy_request=privacy_request,
             purpose=EmailChallenge.Purpose.CONFIRM_EMAIL,
