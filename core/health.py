@@ -2,11 +2,10 @@
 
 from datetime import timedelta
 
+from celery import current_app as celery_app
 from django.conf import settings
 from django.db import connection
 from django.utils import timezone
-
-from privacy_portal.celery import app as celery_app
 
 from .models import SweepState
 from .sweep import SWEEP_NAME
@@ -25,6 +24,8 @@ def check_database() -> dict:
 
 
 def check_broker() -> dict:
+    # The project's Celery app (privacy_portal/celery.py) is the current one once Django has
+    # started: core, the bottom layer, reads it from Celery rather than importing the project.
     transport = celery_app.conf.broker_url.split(":", 1)[0]
     try:
         with celery_app.connection_for_write() as conn:
