@@ -126,6 +126,8 @@ class SmtpSink:
                 if not self.hold.is_set():
                     self.held.set()
                     self.hold.wait()
+                    if _peer_gone(handler.connection):
+                        return  # the sender died before our 250: nothing delivered
                 with self._lock:
                     self.messages.append(message)
                 say("250 queued")
@@ -138,6 +140,18 @@ class SmtpSink:
     def count_by_message_id(self) -> Counter:
         with self._lock:
             return Counter(m["Message-ID"] for m in self.messages)
+
+
+def _peer_gone(sock: socket.socket) -> bool:
+    sock.setblocking(False)
+    try:
+        return sock.recv(1, socket.MSG_PEEK) == b""
+    except BlockingIOError:
+        return False  # nothing to read, still connected
+    except OSError:
+        return True
+    finally:
+        sock.setblocking(True)
 
 
 # --- Redis ---------------------------------------------------------------------------------------
@@ -278,12 +292,22 @@ class CeleryProcess:
         self.stop()
 
 
-def backend_pids_of_others() -> list[int]:
-    """PostgreSQL backends on this test's database other than the test's own connection."""
+def backend_pid() -> int:
+    """The PostgreSQL backend of this thread's connection."""
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_backend_pid()")
+        return cursor.fetchone()[0]
+
+
+def backend_pids_of_others(also: list[int] | None = None) -> list[int]:
+    """PostgreSQL backends on this test's database other than this thread's connection (and
+    those in `also`): the workers', the web server's."""
+    spared = [*(also or []), backend_pid()]
     with connection.cursor() as cursor:
         cursor.execute(
             "SELECT pid FROM pg_stat_activity WHERE datname = current_database() "
-            "AND pid <> pg_backend_pid()"
+            "AND NOT (pid = ANY(%s))",
+            [spared],
         )
         return [row[0] for row in cursor.fetchall()]
 
