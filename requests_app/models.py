@@ -8,6 +8,8 @@ from django.conf import settings
 from django.db import models
 from django.db.models import F, Q
 
+from .history_purge import history_purge_permitted
+
 
 class RequestType(models.TextChoices):
     KNOW_CATEGORIES = "know_categories", "Know the categories of personal information we hold"
@@ -303,8 +305,6 @@ class AppendOnlyQuerySet(models.QuerySet):
         """Delete events older than `instant` (24 months of retention, 11 CCR 7101). On
         PostgreSQL and SQLite a trigger refuses any other deletion; this one says it is the
         purge."""
-        from .services.history import history_purge_permitted
-
         with history_purge_permitted():
             rows = self.filter(at__lt=instant)
             return models.QuerySet.delete(rows)[0]

@@ -49,7 +49,7 @@ def _sqlite_flush_permitted_to_empty_the_history():
     from django.db.backends.sqlite3 import base  # noqa: F401
     from django.db.backends.sqlite3.operations import DatabaseOperations
 
-    from requests_app.services.history import SQLITE_PURGE_PERMIT_TABLE
+    from requests_app.history_purge import SQLITE_PURGE_PERMIT_TABLE
 
     flush_sql = DatabaseOperations.sql_flush
 

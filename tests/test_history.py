@@ -8,8 +8,8 @@ import time_machine
 from django.db import DatabaseError, connection, transaction
 
 from core.sweep import sweep_run
+from requests_app.history_purge import history_purge_permitted
 from requests_app.models import PrivacyRequest, RequestEvent
-from requests_app.services.history import history_purge_permitted
 from tests import factories
 
 LA = ZoneInfo("America/Los_Angeles")

@@ -3,7 +3,7 @@ base manager, a cascade delete), as 0005 does on PostgreSQL.
 
 SQLite has no session variable like PostgreSQL's `SET LOCAL`, so the retention purge's
 permission is a row in `requests_app_history_purge_permit` that the purge inserts and removes
-inside its own transaction (requests_app.services.history.history_purge_permitted): SQLite has
+inside its own transaction (requests_app.history_purge.history_purge_permitted): SQLite has
 one writer at a time and readers see only committed rows, so no other connection ever sees it.
 The table has no model, which also keeps it out of `manage.py flush`.
 
