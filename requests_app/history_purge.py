@@ -1,5 +1,5 @@
 """The one permission to delete history rows: the retention purge's (requests_app.models,
-RequestEventQuerySet.purge_older_than). It reads no model, so the models can use it."""
+AppendOnlyQuerySet.purge_older_than). It reads no model, so the models can use it."""
 
 from collections.abc import Iterator
 from contextlib import contextmanager
