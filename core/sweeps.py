@@ -1,7 +1,7 @@
 """The core app's timed work."""
 
 from .idempotency import form_submissions_purge
-from .mail import outbox_send_due
+from .outbox import outbox_send_due
 from .sweep import sweep_step
 
 

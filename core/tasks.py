@@ -4,7 +4,7 @@ from celery import shared_task
 from celery.signals import worker_init, worker_ready
 
 from . import leases
-from .mail import email_send, outbox_claims_release
+from .outbox import email_send, outbox_claims_release
 from .sweep import sweep_run
 
 logger = logging.getLogger(__name__)
