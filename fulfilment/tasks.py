@@ -3,7 +3,7 @@ import logging
 from celery import shared_task
 from celery.signals import worker_ready
 
-from .services import task_leases_release, task_run
+from .task_runs import task_leases_release, task_run
 
 logger = logging.getLogger(__name__)
 
