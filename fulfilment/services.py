@@ -1,9 +1,10 @@
 """Carrying out a verified request in every data system, and delivering the answer.
 
-    fulfilment_plan    one task per data system and action, when fulfilment starts
-    task_run           an automated task, run by a Celery task (ids only) and retried by the sweep
-    task_confirm       staff confirm a manual task done, with the date
-    fulfilment_finish  every task answered: deliver the answer and close the request
+    request_fulfilment_start  the officer starts the work: in progress, with its plan
+    fulfilment_plan           one task per data system and action, when fulfilment starts
+    task_run                  an automated task, run by a Celery task and retried by the sweep
+    task_confirm              staff confirm a manual task done, with the date
+    fulfilment_finish         every task answered: deliver the answer and close the request
 
 Permission checks belong to the caller (the staff views); these hold the rules.
 """
@@ -25,7 +26,12 @@ from registry.models import DataSystem
 from requests_app.models import PrivacyRequest, RequestEvent, RequestType, Status
 from requests_app.services.history import event_record
 from requests_app.services.notify import notify, request_context, site_url
-from requests_app.services.staff_actions import ActionRefused, request_close, require_status
+from requests_app.services.staff_actions import (
+    ActionRefused,
+    request_close,
+    request_work_start,
+    require_status,
+)
 
 from . import connectors
 from .models import DeliveryLink, Export, SystemTask
@@ -69,6 +75,20 @@ def _due_for(privacy_request: PrivacyRequest, system: DataSystem, now: datetime)
     if connectors.is_automated(system):
         return due
     return max(due - timedelta(days=settings.MANUAL_TASK_LEAD_DAYS), now)
+
+
+def request_fulfilment_start(
+    *, privacy_request: PrivacyRequest, actor, now: datetime | None = None
+) -> PrivacyRequest:
+    """The officer starts work on an approved request: it is in progress, with one task per
+    data system, and the automated ones run at once (after commit)."""
+    now = now or timezone.now()
+    return request_work_start(
+        privacy_request=privacy_request,
+        actor=actor,
+        plan=lambda locked: fulfilment_plan(privacy_request=locked, now=now),
+        now=now,
+    )
 
 
 def fulfilment_plan(*, privacy_request: PrivacyRequest, now: datetime) -> list[SystemTask]:
@@ -386,6 +406,7 @@ __all__ = [
     "fulfilment_plan",
     "fulfilment_progress",
     "overdue_manual_tasks_escalate",
+    "request_fulfilment_start",
     "task_confirm",
     "task_leases_release",
     "task_run",

@@ -13,7 +13,6 @@ from fulfilment import exports, services
 from fulfilment.models import Export, SystemTask
 from fulfilment.storage import PARTIAL_SUFFIX, export_path, exports_folder, orphan_grace
 from requests_app.models import RequestType, Status
-from requests_app.services import staff_actions
 from staff.roles import PRIVACY_OFFICER
 from tests import factories
 from tests.staff_helpers import staff_in_role
@@ -31,7 +30,7 @@ def exported_request():
         consumer=consumer,
         requester_email=consumer.email,
     )
-    staff_actions.request_fulfilment_start(privacy_request=request, actor=officer)
+    services.request_fulfilment_start(privacy_request=request, actor=officer)
     task = request.system_tasks.get(data_system__slug="shop-database")
     if task.state != SystemTask.State.DONE:
         assert services.task_run(task_id=task.pk)

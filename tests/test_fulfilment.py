@@ -14,7 +14,6 @@ from fulfilment.models import DeliveryLink, Export, SystemTask
 from fulfilment.storage import export_path, exports_folder
 from registry.models import DataSystem
 from requests_app.models import RequestEvent, RequestType, Status
-from requests_app.services import staff_actions
 from staff.roles import PRIVACY_OFFICER
 from tests import factories
 from tests.request_helpers import deliver_emails, emails_to
@@ -40,7 +39,7 @@ def approved(request_type=RequestType.KNOW_CATEGORIES, **fields):
 
 
 def started(request, officer):
-    staff_actions.request_fulfilment_start(privacy_request=request, actor=officer)
+    services.request_fulfilment_start(privacy_request=request, actor=officer)
     request.refresh_from_db()
     return request
 

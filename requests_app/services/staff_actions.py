@@ -5,6 +5,7 @@ Permission checks belong to the caller (staff views check the role's permission)
 functions hold the rules about states.
 """
 
+from collections.abc import Callable, Sized
 from datetime import datetime
 
 from django.db import transaction
@@ -113,25 +114,30 @@ def request_approve(*, privacy_request: PrivacyRequest, actor, now: datetime | N
     return locked
 
 
-def request_fulfilment_start(
-    *, privacy_request: PrivacyRequest, actor, now: datetime | None = None
+def request_work_start(
+    *,
+    privacy_request: PrivacyRequest,
+    actor,
+    plan: Callable[[PrivacyRequest], Sized],
+    now: datetime | None = None,
 ):
-    """Work on the answer begins: one task per data system, the automated ones run at once."""
-    from fulfilment.services import fulfilment_plan  # fulfilment builds on this module
-
+    """Work on the answer begins: approved becomes in progress. `plan` creates the work for the
+    locked request, in the same transaction, and returns it; the history counts it. The work is
+    the caller's to know (fulfilment.services.request_fulfilment_start plans one task per data
+    system): requests_app sits below fulfilment and never imports it."""
     now = now or timezone.now()
     with transaction.atomic():
         locked = _locked(privacy_request)
         require_status(locked, Status.APPROVED, action="start fulfilment")
         locked.status = Status.IN_PROGRESS
         locked.save(update_fields=["status", "updated_at"])
-        tasks = fulfilment_plan(privacy_request=locked, now=now)
+        work = plan(locked)
         event_record(
             privacy_request=locked,
             kind=RequestEvent.Kind.FULFILMENT_STARTED,
             actor=actor,
             actor_label="staff",
-            detail=f"{len(tasks)} data system task(s)",
+            detail=f"{len(work)} data system task(s)",
             at=now,
         )
     return locked
@@ -281,8 +287,8 @@ __all__ = [
     "request_close",
     "request_deny",
     "request_download_record",
-    "request_fulfilment_start",
     "request_note_add",
     "request_reveal",
     "request_verify_manually",
+    "request_work_start",
 ]

@@ -18,6 +18,7 @@ from fulfilment.services import (
     answer_mailed,
     fulfilment_finish,
     fulfilment_progress,
+    request_fulfilment_start,
     task_confirm,
 )
 from requests_app.models import PrivacyRequest, RequestType, Status
@@ -130,7 +131,7 @@ def _perform(name: str, privacy_request: PrivacyRequest, user, data: dict) -> st
         )
         return "Extended; the consumer has been told why."
     if name == "start":
-        staff_actions.request_fulfilment_start(privacy_request=privacy_request, actor=user)
+        request_fulfilment_start(privacy_request=privacy_request, actor=user)
         return "Fulfilment started."
     if name == "close":
         fulfilment_finish(privacy_request=privacy_request, actor=user)
