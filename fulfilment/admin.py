@@ -1,6 +1,6 @@
 from django.contrib import admin
 
-from .models import Suppression, SystemTask
+from .models import SystemTask
 
 
 @admin.register(SystemTask)
@@ -11,20 +11,6 @@ class SystemTaskAdmin(admin.ModelAdmin):
     list_filter = ("state", "action", "data_system")
     search_fields = ("request__reference",)
     readonly_fields = [f.name for f in SystemTask._meta.fields]
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-
-@admin.register(Suppression)
-class SuppressionAdmin(admin.ModelAdmin):
-    """Keyed hashes only: nobody can read who is on the list, only match against it."""
-
-    list_display = ("pk", "created_at")
-    readonly_fields = [f.name for f in Suppression._meta.fields]
 
     def has_add_permission(self, request):
         return False

@@ -43,7 +43,7 @@ What happens to each place the person's data lives, and why:
 - Outbox: emails to the person's addresses or about their requests are redacted (address,
   subject, bodies, error) if already sent or failed, and flagged to be redacted as they are
   sent if still pending (core.mail does it in the same UPDATE that marks them sent).
-- Suppression: keyed hashes of the normalized email and phone (fulfilment.suppression).
+- Suppression: keyed hashes of the normalized email and phone (registry.suppression).
 - RequestEvent rows are never updated nor deleted (append-only; a PostgreSQL trigger refuses).
   They record the action and the actor, not personal data; the free-text details staff type
   (notes, reasons) are the one place this cannot be guaranteed by code.
@@ -76,6 +76,7 @@ from core.mail import redaction
 from core.models import OutboundEmail
 from registry.models import Consumer, Order, PersonalRecord
 from registry.normalize import normalize_email
+from registry.suppression import suppression_add
 from requests_app import ratelimit
 from requests_app.models import (
     OPEN_STATUSES,
@@ -88,7 +89,6 @@ from requests_app.models import (
 )
 
 from .models import Export
-from .suppression import suppression_add
 
 ORDERS_KEPT_WHY = (
     "Tax and accounting law requires us to keep records of sales. We kept each order's number, "

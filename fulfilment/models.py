@@ -1,5 +1,6 @@
-"""Fulfilment's data: one task per data system and action, the files of an answer, the links
-that deliver them, and the suppression list that keeps deleted people deleted."""
+"""Fulfilment's data: one task per data system and action, the files of an answer, and the links
+that deliver them. (The suppression list that keeps deleted people deleted is the registry's:
+registry.models.Suppression.)"""
 
 from django.conf import settings
 from django.db import models
@@ -113,16 +114,3 @@ class DeliveryLink(models.Model):
 
     def __str__(self):
         return f"Delivery link for request {self.request_id}"
-
-
-class Suppression(models.Model):
-    """A deleted person, kept only as keyed hashes (HMAC, key in settings) of their normalized
-    email address and phone number, so that a later import of the same person is recognized
-    and not re-created (DESIGN.md, delete)."""
-
-    email_hmac = models.CharField(max_length=64, blank=True, db_index=True)
-    phone_hmac = models.CharField(max_length=64, blank=True, db_index=True)
-    created_at = models.DateTimeField()
-
-    def __str__(self):
-        return f"Suppression {self.pk}"

@@ -1,7 +1,7 @@
 from django import forms
 from django.contrib import admin
 
-from .models import Consumer, DataSystem, Order, PersonalRecord
+from .models import Consumer, DataSystem, Order, PersonalRecord, Suppression
 
 
 @admin.register(DataSystem)
@@ -69,3 +69,17 @@ class OrderAdmin(admin.ModelAdmin):
     list_select_related = ("consumer", "data_system")
     raw_id_fields = ("consumer",)
     date_hierarchy = "placed_at"
+
+
+@admin.register(Suppression)
+class SuppressionAdmin(admin.ModelAdmin):
+    """Keyed hashes only: nobody can read who is on the list, only match against it."""
+
+    list_display = ("pk", "created_at")
+    readonly_fields = [f.name for f in Suppression._meta.fields]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False

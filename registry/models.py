@@ -114,3 +114,21 @@ class Order(models.Model):
 
     def __str__(self):
         return self.order_number
+
+
+class Suppression(models.Model):
+    """A deleted person, kept only as keyed hashes (HMAC, key in settings) of their normalized
+    email address and phone number, so that a later import of the same person is recognized
+    and not re-created (DESIGN.md, delete)."""
+
+    email_hmac = models.CharField(max_length=64, blank=True, db_index=True)
+    phone_hmac = models.CharField(max_length=64, blank=True, db_index=True)
+    created_at = models.DateTimeField()
+
+    class Meta:
+        # Created by fulfilment's migration 0001 and moved here without moving a row
+        # (registry 0003, fulfilment 0004): the registry refuses to re-import these people.
+        db_table = "fulfilment_suppression"
+
+    def __str__(self):
+        return f"Suppression {self.pk}"

@@ -22,10 +22,10 @@ from django.utils import timezone
 
 from consent.models import Category, Source
 from core import legal_clock
-from fulfilment.suppression import is_suppressed
 
 from .models import Consumer, DataSystem, Order, PersonalRecord
 from .normalize import normalize_email, normalize_phone
+from .suppression import is_suppressed
 
 logger = logging.getLogger(__name__)
 
@@ -79,7 +79,7 @@ STATE = re.compile(r"^[A-Z]{2}$")
 CARD_NUMBER = re.compile(r"(?<!\d)(?:\d[ -]?){12,18}\d(?!\d)")
 # A timestamp this far ahead of the clock is a mistake in the file, not clock skew.
 FUTURE_TOLERANCE = timedelta(days=1)
-# A row for someone erased at their request (fulfilment.suppression): never created again.
+# A row for someone erased at their request (registry.suppression): never created again.
 SUPPRESSED_REASON = "deleted at the person's request; not re-imported"
 
 

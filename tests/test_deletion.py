@@ -38,11 +38,11 @@ from consent.services import sale_opt_out
 from core.mail import MAX_ATTEMPTS, email_send, outbox_send_due
 from core.models import OutboundEmail
 from fulfilment.erasure import consumer_erase_internal, request_personal_data_erase
-from fulfilment.models import Export, Suppression
+from fulfilment.models import Export
 from fulfilment.storage import exports_folder
-from fulfilment.suppression import identifier_hmac, is_suppressed
-from registry.models import Consumer, DataSystem, Order, PersonalRecord
+from registry.models import Consumer, DataSystem, Order, PersonalRecord, Suppression
 from registry.services import consumer_import
+from registry.suppression import identifier_hmac, is_suppressed
 from requests_app import ratelimit
 from requests_app.models import (
     AgentDocument,
@@ -398,7 +398,7 @@ def test_a_waiting_email_that_fails_for_good_after_erasure_keeps_only_the_error_
     def refuse(message, *args, **kwargs):
         raise ConnectionRefusedError(f"{EMAIL} refused")
 
-    monkeypatch.setattr("core.mail.EmailMultiAlternatives.send", refuse)
+    monkeypatch.setattr("django.core.mail.EmailMultiAlternatives.send", refuse)
     email_send(email_id=waiting.pk)
 
     waiting.refresh_from_db()

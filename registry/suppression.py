@@ -7,7 +7,8 @@ them again (DESIGN.md, "delete": "a minimal suppression record so the deleted da
 re-imported"). The hashes cannot be reversed, and without the key nobody can test a guess
 against them; the key is a secret like SECRET_KEY, and changing it empties the list in effect.
 
-Normalization is the registry's (registry.normalize), so that "Jane@Example.com " and
+The list is the registry's: consumer_import refuses a suppressed person, fulfilment.erasure adds
+one. Normalization is registry.normalize's too, so that "Jane@Example.com " and
 "jane@example.com", or "(415) 555-0188" and "+14155550188", hash the same.
 """
 
@@ -20,9 +21,8 @@ from datetime import datetime
 from django.conf import settings
 from django.db.models import Q
 
-from registry.normalize import normalize_email, normalize_phone
-
 from .models import Suppression
+from .normalize import normalize_email, normalize_phone
 
 
 def _normalized(value: str) -> str:
