@@ -88,7 +88,7 @@ def test_consumer_without_account_asks_for_categories_from_home_to_answer_date(
     page.get_by_role("button", name="Confirm").click()
 
     expect(page.get_by_role("heading", level=1)).to_have_text(
-        re.compile(r"^Request PR-\d{4}-\d{6}$")
+        re.compile(r"^Request PR-\d{4}-[0-9A-Z]{4}-[0-9A-Z]{4}$")
     )
     assert status_text(page) == "Identity verified; we are preparing the answer"
     assert page.get_by_text("We will email you when the answer is ready").is_visible()

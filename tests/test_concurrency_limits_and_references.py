@@ -21,6 +21,9 @@ from requests_app.services import submission
 from tests import factories
 
 BURST = 25
+# Transactional tests here use serialized_rollback, as every transactional test in the suite
+# should: a plain one re-creates content types when it flushes, and the next serialized test
+# then fails to restore its own copy of them.
 
 
 def burst(count: int, task) -> list[str]:
@@ -60,7 +63,7 @@ def submit(*, email: str, client_ip: str = ""):
 
 
 @pytest.mark.services
-@pytest.mark.django_db(transaction=True)
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
 @pytest.mark.parametrize("run", range(3))
 def test_a_burst_from_one_address_passes_exactly_the_hourly_limit(run):
     address = f"203.0.113.{run}"
@@ -74,7 +77,7 @@ def test_a_burst_from_one_address_passes_exactly_the_hourly_limit(run):
 
 
 @pytest.mark.services
-@pytest.mark.django_db(transaction=True)
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_a_burst_for_one_email_address_passes_exactly_its_limit():
     outcomes = burst(10, lambda i: submit(email="dana@example.com", client_ip=f"198.51.100.{i}"))
 
@@ -84,7 +87,7 @@ def test_a_burst_for_one_email_address_passes_exactly_its_limit():
 
 
 @pytest.mark.services
-@pytest.mark.django_db(transaction=True)
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_a_burst_of_new_code_clicks_sends_no_more_codes_than_the_limit():
     privacy_request = submit(email="dana@example.com")
 

@@ -174,7 +174,7 @@ def _permission_pdf():
 # --- A database blip after the request was saved (8g) ----------------------------------------
 
 
-@pytest.mark.django_db(transaction=True)
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_a_request_saved_before_an_error_is_not_made_again_when_the_consumer_resends_it(
     dana, monkeypatch
 ):
