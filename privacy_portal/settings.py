@@ -54,6 +54,8 @@ INSTALLED_APPS = [
     "requests_app",
     "staff",
     "fulfilment",
+    # Above every other app: the demo data builds on all of them.
+    "demo",
 ]
 
 MIDDLEWARE = [

@@ -24,9 +24,9 @@ from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from consent.models import Category, Source
+from demo.requests import demo_requests_create
 from registry.models import Consumer, DataSystem
 from registry.services import ConsumerImportError, consumer_import
-from requests_app.demo import demo_requests_create
 
 DEVICE_NAME = "demo authenticator"
 BACKUP_DEVICE_NAME = "demo backup codes"

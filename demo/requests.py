@@ -5,8 +5,7 @@ soon, one overdue, one extended, some answered. Development only (seed_demo refu
 from datetime import datetime, timedelta
 
 from registry.models import Consumer
-
-from .models import (
+from requests_app.models import (
     Channel,
     DenialReason,
     Outcome,
@@ -18,7 +17,7 @@ from .models import (
     VerificationMethod,
     VerificationTier,
 )
-from .services.submission import request_row_create
+from requests_app.services.submission import request_row_create
 
 # (customer number, type, status, days since receipt, channel)
 DEMO_REQUESTS = [
