@@ -164,9 +164,9 @@ def test_the_officer_extends_a_request_received_after_midnight_in_summer_to_the_
     request = factories.PrivacyRequestFactory(
         received_at=AFTER_MIDNIGHT_IN_SUMMER, status=Status.VERIFIED
     )
-    client = signed_in(officer)
 
     with time_machine.travel(datetime(2026, 8, 20, 10, tzinfo=LA)):
+        client = signed_in(officer)  # now: a session from another day has expired
         one_day_more = staff_extends(client, request, date(2026, 11, 4))
         to_the_maximum = staff_extends(client, request, date(2026, 11, 3))
 
@@ -177,15 +177,16 @@ def test_the_officer_extends_a_request_received_after_midnight_in_summer_to_the_
     assert legal_clock.local_date(request.extended_due_at) == date(2026, 11, 3)
 
 
+# Before officer_client signs in: a session from another day has expired.
+@pytest.mark.time_machine(datetime(2026, 8, 20, 10, tzinfo=LA))
 def test_the_admins_extension_form_offers_the_maximum_the_database_accepts(officer_client):
     request = factories.PrivacyRequestFactory(
         received_at=AFTER_MIDNIGHT_IN_SUMMER, status=Status.VERIFIED
     )
     url = f"/admin/requests_app/privacyrequest/{request.pk}/extend/"
 
-    with time_machine.travel(datetime(2026, 8, 20, 10, tzinfo=LA)):
-        form = officer_client.get(url)
-        extended = officer_client.post(url, {"new_due_date": "2026-11-03", "reason": REASON})
+    form = officer_client.get(url)
+    extended = officer_client.post(url, {"new_due_date": "2026-11-03", "reason": REASON})
 
     assert form.status_code == 200
     assert "3 November 2026" in form.text

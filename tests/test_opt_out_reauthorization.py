@@ -17,12 +17,17 @@ from consent.services import (
     sale_opt_in,
     sale_opt_out,
 )
+from core import legal_clock
 from core.mail import outbox_send_due
 from tests.consent_factories import minor, opted_out, status_of
 
 pytestmark = pytest.mark.django_db
 
 OPTED_OUT_AT = "2026-03-02 10:00 -0800"
+ASKED_AT = "2027-03-02 09:00 -0800"  # 12 months later: the sweep asks
+# The consumer answers that evening: the link works for 60 days from the ask, whenever the
+# suite runs.
+answering = time_machine.travel("2027-03-02 19:00 -0800")
 
 
 def asks():
@@ -74,11 +79,12 @@ def test_two_sweeps_at_once_ask_once(dana):
 
 
 def test_opening_the_link_changes_nothing(client, dana):
-    sweep("2027-03-02 09:00 -0800")
+    sweep(ASKED_AT)
     path = answer_path(asks()[0])
 
-    page = client.get(path)
-    client.get(path)
+    with answering:
+        page = client.get(path)
+        client.get(path)
 
     assert page.status_code == 200
     assert "Allow the sale of your personal information again?" in page.text
@@ -89,9 +95,10 @@ def test_opening_the_link_changes_nothing(client, dana):
 
 
 def test_an_explicit_yes_resumes_sale_recorded_as_an_opt_in(client, dana):
-    sweep("2027-03-02 09:00 -0800")
+    sweep(ASKED_AT)
 
-    response = client.post(answer_path(asks()[0]), {"answer": "yes"})
+    with answering:
+        response = client.post(answer_path(asks()[0]), {"answer": "yes"})
 
     assert response.status_code == 200
     assert "You allowed the sale of your personal information again." in response.text
@@ -105,11 +112,12 @@ def test_an_explicit_yes_resumes_sale_recorded_as_an_opt_in(client, dana):
 
 
 def test_no_keeps_the_opt_out_and_the_link_works_only_once(client, dana):
-    sweep("2027-03-02 09:00 -0800")
+    sweep(ASKED_AT)
     path = answer_path(asks()[0])
 
-    no = client.post(path, {"answer": "no"})
-    yes_afterwards = client.post(path, {"answer": "yes"})
+    with answering:
+        no = client.post(path, {"answer": "no"})
+        yes_afterwards = client.post(path, {"answer": "yes"})
 
     assert "Your opt-out stays in place. We will not ask you again." in no.text
     assert yes_afterwards.status_code == 404
@@ -121,9 +129,10 @@ def test_no_keeps_the_opt_out_and_the_link_works_only_once(client, dana):
 
 @pytest.mark.parametrize("answer", ["", "maybe", "YES please"])
 def test_anything_but_an_explicit_answer_keeps_the_opt_out(client, dana, answer):
-    sweep("2027-03-02 09:00 -0800")
+    sweep(ASKED_AT)
 
-    response = client.post(answer_path(asks()[0]), {"answer": answer})
+    with answering:
+        response = client.post(answer_path(asks()[0]), {"answer": answer})
 
     assert response.status_code == 200
     assert "Choose one of the two answers." in response.text
@@ -131,7 +140,7 @@ def test_anything_but_an_explicit_answer_keeps_the_opt_out(client, dana, answer)
 
 
 def test_an_ignored_question_keeps_the_opt_out_for_good(dana):
-    sweep("2027-03-02 09:00 -0800")
+    sweep(ASKED_AT)
 
     with time_machine.travel("2031-01-01 09:00 -0800"):
         assert status_of(dana).state == SaleStatus.State.OPTED_OUT
@@ -140,7 +149,7 @@ def test_an_ignored_question_keeps_the_opt_out_for_good(dana):
 
 def test_the_link_expires(client, dana, settings):
     settings.REAUTHORIZATION_LINK_DAYS = 60
-    sweep("2027-03-02 09:00 -0800")
+    sweep(ASKED_AT)
     path = answer_path(asks()[0])
 
     with time_machine.travel("2027-05-15 09:00 -0700"):
@@ -168,7 +177,7 @@ def test_a_link_never_sent_does_not_work(client, dana):
 
 
 def test_a_new_opt_out_after_an_opt_in_gets_its_own_single_question(dana):
-    sweep("2027-03-02 09:00 -0800")
+    sweep(ASKED_AT)
     with time_machine.travel("2027-04-01 09:00 -0700", tick=False):
         sale_opt_in(
             consumer=dana,
@@ -183,14 +192,17 @@ def test_a_new_opt_out_after_an_opt_in_gets_its_own_single_question(dana):
 
 
 def test_a_link_for_an_earlier_opt_out_dies_with_it(client, dana):
-    sweep("2027-03-02 09:00 -0800")
+    sweep(ASKED_AT)
     old_path = answer_path(asks()[0])
-    sale_opt_in(
-        consumer=dana, authorized_by=SaleStatus.Authorizer.CONSUMER, source=ConsentSource.ACCOUNT
-    )
-    sale_opt_out(consumer=dana, source=ConsentSource.ACCOUNT)
 
-    assert client.post(old_path, {"answer": "yes"}).status_code == 404
+    with answering:  # within the link's 60 days: it dies with the opt-out, not of age
+        sale_opt_in(
+            consumer=dana,
+            authorized_by=SaleStatus.Authorizer.CONSUMER,
+            source=ConsentSource.ACCOUNT,
+        )
+        sale_opt_out(consumer=dana, source=ConsentSource.ACCOUNT)
+        assert client.post(old_path, {"answer": "yes"}).status_code == 404
     assert status_of(dana).state == SaleStatus.State.OPTED_OUT
 
 
@@ -219,12 +231,12 @@ def test_the_sweep_has_the_reauthorization_step():
 
 
 def test_a_yes_from_a_consumer_found_to_be_under_13_is_refused_with_a_reason(client, dana):
-    sweep("2027-03-02 09:00 -0800")
-    # The shop's systems correct the birth date after the question went out.
-    dana.birth_date = timezone.localdate() - timedelta(days=365 * 10)
-    dana.save(update_fields=["birth_date"])
-
-    response = client.post(answer_path(asks()[0]), {"answer": "yes"})
+    sweep(ASKED_AT)
+    with answering:
+        # The shop's systems correct the birth date after the question went out.
+        dana.birth_date = legal_clock.today() - timedelta(days=365 * 10)
+        dana.save(update_fields=["birth_date"])
+        response = client.post(answer_path(asks()[0]), {"answer": "yes"})
 
     assert response.status_code == 200
     assert "a parent or guardian must" in response.text

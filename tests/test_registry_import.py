@@ -114,6 +114,16 @@ CAROL = {
 }
 
 
+# The shop's export these rows come from was taken on 18 November 2026: imported any earlier,
+# its orders of September would be in the future, and refused as such.
+EXPORT_TAKEN_AT = datetime(2026, 11, 18, 12, tzinfo=ZoneInfo("America/Los_Angeles"))
+
+
+@pytest.fixture(autouse=True)
+def _imported_after_the_export_was_taken(time_machine):
+    time_machine.move_to(EXPORT_TAKEN_AT)  # ticking
+
+
 @pytest.fixture(autouse=True)
 def _inventory():
     factories.inventory()

@@ -7,7 +7,6 @@ out the reference. Scenarios walk the page with the test client, as the represen
 from datetime import UTC, date, datetime, timedelta
 
 import pytest
-import time_machine
 from django.contrib.auth.models import Group
 from django.core import mail
 from django.test import Client
@@ -378,7 +377,7 @@ def letter(**fields) -> dict:
     return data
 
 
-@time_machine.travel(NOON, tick=False)
+@pytest.mark.time_machine(NOON, tick=False)  # before care_client signs in
 def test_a_mail_request_dated_seven_days_ago_gets_its_deadlines_from_that_date(care_client):
     seven_days_ago = TODAY - timedelta(days=7)
     privacy_request = logged(care_client, letter(received_on=seven_days_ago.isoformat()), "mail")
@@ -391,14 +390,14 @@ def test_a_mail_request_dated_seven_days_ago_gets_its_deadlines_from_that_date(c
     assert privacy_request.acknowledge_by == legal_clock.acknowledge_by(privacy_request.received_at)
 
 
-@time_machine.travel(NOON, tick=False)
+@pytest.mark.time_machine(NOON, tick=False)  # before care_client signs in
 def test_a_letter_received_today_is_received_now(care_client):
     privacy_request = logged(care_client, letter(received_on=TODAY.isoformat()), "mail")
 
     assert privacy_request.received_at == NOON
 
 
-@time_machine.travel(NOON, tick=False)
+@pytest.mark.time_machine(NOON, tick=False)  # before care_client signs in
 @pytest.mark.parametrize(
     ("received_on", "message"),
     [
