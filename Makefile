@@ -7,12 +7,13 @@ PORT ?= 8000
 # Processes started by honcho find python, celery and gunicorn in the virtual environment.
 export PATH := $(abspath $(BIN)):$(PATH)
 
-.PHONY: run test faults check format lock install install-dev browser seed clean help
+.PHONY: run test test-instants faults check format lock install install-dev browser seed clean help
 
 help:
 	@echo "make run    - install, migrate, load demo data, serve web + worker + beat on http://127.0.0.1:$(PORT)"
 	@echo "make test   - install test tools, run the checks and the whole test suite"
 	@echo "make faults - the fault suite: Redis stopped, workers killed, connections cut"
+	@echo "make test-instants - the suite at instants where dates go wrong (pytest --at)"
 	@echo "make check  - ruff, mypy and the migrations check only"
 	@echo "make format - apply ruff's fixes and formatting"
 	@echo "make lock   - re-pin requirements/*.lock from requirements/*.in"
@@ -56,6 +57,18 @@ check: install-dev
 
 test: check browser
 	$(BIN)/pytest -m "not faults"
+
+# The suite again at instants where dates go wrong, each a whole session there (`pytest --at`,
+# tests/session_clock.py): just after midnight before each DST change; 23:30 in California,
+# when UTC is already tomorrow, on 31 December, on a leap day, on Christmas Eve and on an
+# ordinary day. The browser and fault suites drive other processes, which keep the real clock.
+TEST_INSTANTS ?= 2026-11-01T00:30-07:00 2026-03-08T00:30-08:00 2026-12-31T23:30-08:00 \
+	2028-02-29T23:30-08:00 2026-12-24T23:30-08:00 2026-10-14T23:30-07:00
+test-instants: install-dev
+	@for at in $(TEST_INSTANTS); do \
+		echo "== the suite at $$at"; \
+		$(BIN)/pytest -q -m "not browser and not faults" --at "$$at" || exit 1; \
+	done
 
 # The fault suite: a Redis of its own (port 6402), Celery workers and beat, gunicorn and an SMTP
 # server started by the tests, stopped and SIGKILLed on purpose. Needs DATABASE_URL (PostgreSQL)
