@@ -539,3 +539,31 @@ def test_every_form_that_creates_or_changes_something_carries_a_token():
             missing[page] = without
 
     assert missing == {}
+
+
+def test_a_post_that_failed_before_saving_anything_can_be_sent_again(dana, monkeypatch):
+    browser = Client(raise_request_exception=False)
+    data = DANA | form_of(browser, DETAILS)
+    with monkeypatch.context() as patched:
+        patched.setattr(services, "request_submit", lambda **kwargs: 1 / 0)
+        assert browser.post(DETAILS, data).status_code == 500
+
+    again = browser.post(DETAILS, data)
+
+    assert again.status_code == 302
+    assert PrivacyRequest.objects.count() == 1
+    assert TOLD_TWICE not in browser.get(again["Location"]).content.decode()
+
+
+def test_the_sweep_forgets_form_tokens_after_a_week(client, dana):
+    from django.utils import timezone
+
+    from core.sweep import sweep_run
+
+    client.post(DETAILS, DANA | form_of(client, DETAILS))
+    assert FormSubmission.objects.count() == 1
+
+    sweep_run(now=timezone.now() + timedelta(days=6))
+    assert FormSubmission.objects.count() == 1
+    sweep_run(now=timezone.now() + timedelta(days=8))
+    assert FormSubmission.objects.count() == 0
