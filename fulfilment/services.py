@@ -21,6 +21,7 @@ from django.db.models import Q
 from django.urls import reverse
 from django.utils import timezone
 
+from core import legal_clock
 from core.mail import email_queue
 from registry.models import DataSystem
 from requests_app.models import PrivacyRequest, RequestEvent, RequestType, Status
@@ -130,7 +131,7 @@ def task_confirm(*, task: SystemTask, actor, done_on, note: str = "", now=None) 
             raise ActionRefused("The portal carries out this task itself.")
         if locked.state == SystemTask.State.DONE:
             raise ActionRefused("This task is already done.")
-        if done_on > timezone.localdate(now):
+        if done_on > legal_clock.today(now):
             raise ActionRefused("The date done cannot be in the future.")
         locked.state = SystemTask.State.DONE
         locked.done_at = now
@@ -247,7 +248,7 @@ def answer_mailed(*, privacy_request: PrivacyRequest, actor, mailed_on, now=None
         raise ActionRefused("This answer is not delivered by post.")
     if privacy_request.status != Status.FULFILLED:
         raise ActionRefused("Deliver the answer first; then record when it was posted.")
-    if mailed_on > timezone.localdate(now):
+    if mailed_on > legal_clock.today(now):
         raise ActionRefused("The date posted cannot be in the future.")
     with transaction.atomic():
         PrivacyRequest.objects.filter(pk=privacy_request.pk).update(mailed_on=mailed_on)

@@ -26,7 +26,6 @@ from typing import Any
 
 from django.db.models import Count, DurationField, ExpressionWrapper, Q, QuerySet
 from django.db.models.functions import ExtractMonth, TruncDate
-from django.utils import timezone
 
 from core import legal_clock
 
@@ -218,7 +217,7 @@ def monthly_counts(*, year: int) -> list[MonthCount]:
 
 def current_year() -> int:
     """This year in the business's time zone."""
-    return legal_clock.local_date(timezone.now()).year
+    return legal_clock.today().year
 
 
 def years_with_requests() -> list[int]:

@@ -24,6 +24,7 @@ from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from consent.models import Category, Source
+from core import legal_clock
 from demo.requests import demo_requests_create
 from registry.models import Consumer, DataSystem
 from registry.services import ConsumerImportError, consumer_import
@@ -289,7 +290,7 @@ class Command(BaseCommand):
             address = dana.records.filter(category__slug="shipping-address").first()
             last_order = dana.orders.order_by("-placed_at").first()
             if address and last_order:
-                placed = timezone.localdate(last_order.placed_at).isoformat()
+                placed = legal_clock.local_date(last_order.placed_at).isoformat()
                 out(
                     f"  data points: email {dana.email}, zip {address.details.get('zip_code')}, "
                     f"most recent order {last_order.order_number} of {placed}"
