@@ -271,9 +271,18 @@ class CeleryProcess:
     def kill(self) -> None:
         """SIGKILL the worker and its pool: no shutdown, no acknowledgement, nothing cleaned."""
         if self.process is not None:
+            pool = self.pool_pids()
             os.killpg(self.process.pid, signal.SIGKILL)
             self.process.wait(timeout=10)
             self.process = None
+            _wait_until_dead(pool)
+
+    def kill_pool_process(self) -> int:
+        """SIGKILL the pool process running the task; the worker itself lives on."""
+        (pid,) = self.pool_pids()
+        os.kill(pid, signal.SIGKILL)
+        _wait_until_dead([pid])
+        return pid
 
     def stop(self) -> None:
         if self.process is not None and self.process.poll() is None:
@@ -290,6 +299,19 @@ class CeleryProcess:
 
     def __exit__(self, *exc) -> None:
         self.stop()
+
+
+def _dead(pid: int) -> bool:
+    """Gone, or a zombie: either way its sockets are closed."""
+    try:
+        return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0] == "Z"
+    except (FileNotFoundError, IndexError):
+        return True
+
+
+def _wait_until_dead(pids: list[int]) -> None:
+    if not wait_for(lambda: all(_dead(pid) for pid in pids), timeout=10, every=0.02):
+        raise RuntimeError(f"processes {pids} survived SIGKILL")
 
 
 def backend_pid() -> int:

@@ -140,3 +140,43 @@ def test_a_send_whose_database_connection_died_is_recorded_on_a_fresh_one_and_no
     email.refresh_from_db()
     assert email.state == OutboundEmail.State.SENT
     assert delivered == {email.message_id: 1}
+
+
+# --- Claims whose holder is proven dead (core.leases) --------------------------------------------
+
+
+def claimed_by(email, claimant, *, minutes=5):
+    OutboundEmail.objects.filter(pk=email.pk).update(
+        claimed_by=claimant, claimed_until=timezone.now() + timedelta(minutes=minutes)
+    )
+
+
+def test_a_claim_left_by_an_earlier_delivery_of_the_same_task_is_taken_over_at_once(monkeypatch):
+    from core import leases
+
+    email = queue_example()
+    claimed_by(email, "faults@host/boot1/task-7")
+
+    monkeypatch.setattr(leases, "current_task_id", lambda: "task-8")
+    assert email_send(email_id=email.pk) is False  # another task's claim: a send in flight
+    monkeypatch.setattr(leases, "current_task_id", lambda: "task-7")
+    assert email_send(email_id=email.pk) is True  # the same task back: its first run died
+
+    assert len(mail.outbox) == 1
+
+
+def test_a_restarted_worker_frees_what_its_previous_boot_held_and_nothing_else():
+    from core import leases
+    from core.mail import outbox_claims_release
+
+    previous_boot, other_worker, this_boot = queue_example(1), queue_example(2), queue_example(3)
+    claimed_by(previous_boot, "faults@host/0ldb00t00000/task-1")
+    claimed_by(other_worker, "other@host/0ldb00t00000/task-2")
+    claimed_by(this_boot, f"faults@host/{leases.BOOT_ID}/task-3")
+
+    assert outbox_claims_release(worker_name="faults@host") == 1
+    assert outbox_send_due(now=timezone.now()) == 1
+
+    assert [m.to for m in mail.outbox] == [["dana@example.com"]]
+    previous_boot.refresh_from_db()
+    assert previous_boot.state == OutboundEmail.State.SENT
