@@ -23,6 +23,7 @@ from django.utils import timezone
 from django.utils.html import escape
 
 from . import leases
+from .log_safety import error_summary
 from .models import OutboundEmail
 
 logger = logging.getLogger(__name__)
@@ -197,7 +198,10 @@ def _record_failure(email: OutboundEmail, exc: Exception, *, for_good: bool = Fa
     failed_for_good = for_good or attempts >= MAX_ATTEMPTS
     # Exponential backoff: 1, 2, 4 ... minutes, at most a day.
     delay = timedelta(minutes=min(2 ** (attempts - 1), 24 * 60))
-    logger.warning("Sending email %s failed (attempt %s): %s", email.pk, attempts, exc)
+    # The class and codes only: a refusal's message carries the address (core.log_safety).
+    logger.warning(
+        "Sending email %s failed (attempt %s): %s", email.pk, attempts, error_summary(exc)
+    )
     fields = {
         "attempts": attempts,
         "state": OutboundEmail.State.FAILED if failed_for_good else OutboundEmail.State.PENDING,

@@ -318,12 +318,19 @@ CONTENT_SECURITY_POLICY = {
     }
 }
 
+# No personal data in the logs, at any level (core/log_safety.py, tests/test_logs_canary.py).
+# SQL is never logged: at DEBUG it carries every parameter, so it stays at WARNING whatever
+# LOG_LEVEL says. django.template's DEBUG records lose the exception that quotes the context.
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
+    "filters": {"template_context_dropped": {"()": "core.log_safety.TemplateContextDropped"}},
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
-    "loggers": {"django.db.backends": {"level": "WARNING"}},
+    "loggers": {
+        "django.db.backends": {"level": "WARNING"},
+        "django.template": {"filters": ["template_context_dropped"]},
+    },
 }
 
 # --- Opt-out of sale and preferences (consent) -----------------------------------------------
