@@ -2,11 +2,11 @@ from django.apps import AppConfig
 
 
 class ConsentConfig(AppConfig):
-    """Opt-out of sale, preferences, and the inventory of what personal information is collected,
-    why, and who it is sold or disclosed to (the privacy notice, section I)."""
+    """Opt-out of sale, its partners and re-authorization, and marketing preferences. The
+    inventory of what personal information is collected (the notice, section I) is inventory's."""
 
     name = "consent"
-    verbose_name = "Consent and data inventory"
+    verbose_name = "Consent"
 
     def ready(self):
         from . import signals  # noqa: F401  (connects the registry's save and delete signals)

@@ -5,7 +5,6 @@ from . import views
 app_name = "consent"
 
 urlpatterns = [
-    path("what-we-collect/", views.what_we_collect, name="what_we_collect"),
     path("do-not-sell/", views.do_not_sell, name="do_not_sell"),
     path("do-not-sell/received/", views.opt_out_received, name="opt_out_received"),
     path("do-not-sell/allow/", views.allow_sale, name="allow_sale"),

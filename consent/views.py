@@ -17,6 +17,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from core import legal_clock
 from core.idempotency import idempotent_post, result_remember
+from inventory.selectors import sold_categories
 from registry.models import Consumer
 
 from . import services
@@ -26,37 +27,9 @@ from .models import ConsentSource, SaleStatus
 from .selectors import (
     consumer_age,
     consumer_may_be_sold,
-    inventory_page,
     preferences_of,
     sale_status_of,
-    sold_categories,
 )
-
-
-@require_GET
-def what_we_collect(request):
-    """The notice's section I, rendered from the inventory the privacy officer keeps."""
-    page = inventory_page()
-    return render(
-        request,
-        "consent/what_we_collect.html",
-        {
-            "categories": page.categories,
-            "details": page.details,
-            # The headed categories at the top level (h2), then the further details under a
-            # heading of their own (h3), so the outline stays correct for screen readers.
-            "sections": [
-                {"id": "", "title": "", "entries": page.categories, "level": 2},
-                {
-                    "id": "further-details",
-                    "title": "Further details we collect",
-                    "entries": page.details,
-                    "level": 3,
-                },
-            ],
-        },
-    )
-
 
 # --- Do Not Sell or Share My Personal Information -------------------------------------------------
 

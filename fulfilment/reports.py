@@ -74,9 +74,10 @@ from typing import Any
 from django.conf import settings
 from django.utils import timezone
 
-from consent.models import Category, ConsentEvent, ConsentSource, PendingOptOut, Sharing
-from consent.selectors import inventory_categories
+from consent.models import ConsentEvent, ConsentSource, PendingOptOut
 from core import legal_clock
+from inventory.models import Category, Sharing
+from inventory.selectors import inventory_categories
 from registry.models import Consumer, Order, PersonalRecord
 from requests_app.models import PrivacyRequest, RequestType
 

@@ -206,7 +206,7 @@ def _finish_deletion(privacy_request: PrivacyRequest, *, actor, now) -> PrivacyR
     """Tell the consumer what was deleted, what was kept and why, from the tasks' results;
     then erase the contact details the answer needed (the answer email is redacted once
     sent)."""
-    from consent.models import Category
+    from inventory.models import Category
 
     from .erasure import request_personal_data_erase
 

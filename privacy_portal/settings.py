@@ -48,6 +48,7 @@ INSTALLED_APPS = [
     "axes",
     "csp",
     "core",
+    "inventory",
     "accounts",
     "consent",
     "registry",

@@ -15,6 +15,7 @@ urlpatterns = [
     path("healthz", core_views.healthz, name="healthz"),
     # Browsers ask for /favicon.ico whatever the page says.
     path("favicon.ico", RedirectView.as_view(url="/static/favicon.svg", permanent=True)),
+    path("", include("inventory.urls")),
     path("", include("consent.urls")),
     path("account/", include("accounts.urls")),
     path("requests/", include("requests_app.urls")),

@@ -77,11 +77,11 @@ class PersonalRecord(models.Model):
 
     consumer = models.ForeignKey(Consumer, on_delete=models.CASCADE, related_name="records")
     category = models.ForeignKey(
-        "consent.Category", on_delete=models.PROTECT, related_name="records"
+        "inventory.Category", on_delete=models.PROTECT, related_name="records"
     )
     value = models.TextField()
     details = models.JSONField(default=dict, blank=True)
-    source = models.ForeignKey("consent.Source", on_delete=models.PROTECT, related_name="records")
+    source = models.ForeignKey("inventory.Source", on_delete=models.PROTECT, related_name="records")
     data_system = models.ForeignKey(DataSystem, on_delete=models.PROTECT, related_name="records")
     collected_at = models.DateTimeField()
 

@@ -20,8 +20,8 @@ from django.core.validators import validate_email
 from django.db import DatabaseError, transaction
 from django.utils import timezone
 
-from consent.models import Category, Source
 from core import legal_clock
+from inventory.models import Category, Source
 
 from .models import Consumer, DataSystem, Order, PersonalRecord
 from .normalize import normalize_email, normalize_phone
@@ -29,7 +29,7 @@ from .suppression import is_suppressed
 
 logger = logging.getLogger(__name__)
 
-# Slugs fixed by the inventory (consent migration 0002) and registry migration 0002.
+# Slugs fixed by the inventory (seeded by consent migration 0002) and registry migration 0002.
 SHOP_DATABASE = "shop-database"
 DIRECTLY_FROM_YOU = "directly-from-you"
 NAME = "name"
@@ -727,8 +727,6 @@ def _upsert_orders(consumer: Consumer, orders: list[_Order], *, shop_database: D
 def records_past_retention_purge(*, now) -> int:
     """Delete personal records kept longer than their category's retention period (the
     inventory's retention_days; saved payment cards: one year, the notice)."""
-    from consent.models import Category
-
     deleted = 0
     for category in Category.objects.filter(retention_days__isnull=False):
         before = legal_clock.kept_until_passed(now=now, days=category.retention_days or 0)

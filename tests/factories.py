@@ -15,8 +15,8 @@ from django.contrib.auth.models import User
 from django.utils import timezone
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
-from consent.models import Category, Source
 from core import legal_clock
+from inventory.models import Category, Source
 from registry.models import Consumer, DataSystem, Order, PersonalRecord
 from requests_app.models import Channel, PrivacyRequest, RequesterKind, RequestType, Status
 

@@ -12,9 +12,9 @@ from django.conf import settings
 from django.core import mail
 from django.db import connection
 
-from consent.models import Category
 from core import legal_clock
 from core.sweep import sweep_run
+from inventory.models import Category
 from registry.models import PersonalRecord
 from requests_app.models import (
     AgentDocument,

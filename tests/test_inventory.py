@@ -6,21 +6,23 @@ import io
 import json
 
 import pytest
-from django.apps import apps as global_apps
 from django.contrib import admin
 from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
 from django.core.management import call_command
 from django.db import IntegrityError, connection, transaction
+from django.db.migrations.loader import MigrationLoader
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django_otp import DEVICE_ID_SESSION_KEY
 from django_otp.plugins.otp_static.models import StaticDevice
 
-from consent.models import BusinessPurpose, Category, Sharing, Source, ThirdPartyCategory
+from inventory.models import BusinessPurpose, Category, Sharing, Source, ThirdPartyCategory
 
 pytestmark = pytest.mark.django_db
 
+# The seed is consent's migration 0002, written before the inventory had an app of its own: it
+# runs on the models as they were then (consent's), whose tables the inventory app's are.
 seed = importlib.import_module("consent.migrations.0002_seed_inventory")
 
 CATEGORY_SLUGS = [
@@ -54,7 +56,7 @@ def article(html, slug):
 
 
 def get_page(client):
-    response = client.get(reverse("consent:what_we_collect"))
+    response = client.get(reverse("inventory:what_we_collect"))
     assert response.status_code == 200
     return response.content.decode()
 
@@ -181,10 +183,10 @@ def test_every_sharing_says_why():
 
 def test_dumpdata_exports_the_categories_and_the_sale_statements():
     out = io.StringIO()
-    call_command("dumpdata", "consent", stdout=out)
+    call_command("dumpdata", "inventory", stdout=out)
     rows = json.loads(out.getvalue())
     categories = {
-        row["fields"]["slug"]: row["fields"] for row in rows if row["model"] == "consent.category"
+        row["fields"]["slug"]: row["fields"] for row in rows if row["model"] == "inventory.category"
     }
     assert set(CATEGORY_SLUGS) <= set(categories)
     assert categories["name"]["sale_statement"].startswith(
@@ -199,12 +201,19 @@ def test_dumpdata_exports_the_categories_and_the_sale_statements():
     )
 
 
+def models_at_the_seed():
+    """The models as consent's migration 0002 sees them (the app registry of that moment)."""
+    state = MigrationLoader(connection).project_state(("consent", "0002_seed_inventory"))
+    return state.apps
+
+
 def test_seed_is_reversible_and_can_run_again():
-    seed.unseed_inventory(global_apps, None)
+    apps_then = models_at_the_seed()
+    seed.unseed_inventory(apps_then, None)
     assert not Category.objects.exists()
     assert not ThirdPartyCategory.objects.exists()
-    seed.seed_inventory(global_apps, None)
-    seed.seed_inventory(global_apps, None)
+    seed.seed_inventory(apps_then, None)
+    seed.seed_inventory(apps_then, None)
     assert Category.objects.count() == len(CATEGORY_SLUGS) + len(DETAIL_SLUGS)
     assert Sharing.objects.filter(kind=Sharing.Kind.SALE).count() == 3
 
@@ -284,7 +293,7 @@ def test_page_shows_what_the_privacy_officer_changed(client):
 
 
 def test_page_query_count_does_not_grow_with_the_inventory(client):
-    url = reverse("consent:what_we_collect")
+    url = reverse("inventory:what_we_collect")
     with CaptureQueriesContext(connection) as before:
         assert client.get(url).status_code == 200
 
@@ -327,7 +336,7 @@ def test_all_five_inventory_models_are_in_the_admin():
 
 
 def test_privacy_officer_sees_the_inventory_and_whether_each_category_is_sold(officer_client):
-    response = officer_client.get(reverse("admin:consent_category_changelist"))
+    response = officer_client.get(reverse("admin:inventory_category_changelist"))
     assert response.status_code == 200
     html = response.content.decode()
     assert "Telephone number / cell number" in html
@@ -336,7 +345,7 @@ def test_privacy_officer_sees_the_inventory_and_whether_each_category_is_sold(of
 
 def test_privacy_officer_edits_a_category_with_its_sharings_inline(officer_client):
     name = Category.objects.get(slug="name")
-    response = officer_client.get(reverse("admin:consent_category_change", args=[name.pk]))
+    response = officer_client.get(reverse("admin:inventory_category_change", args=[name.pk]))
     assert response.status_code == 200
     html = response.content.decode()
     assert "sharings-TOTAL_FORMS" in html
@@ -348,10 +357,10 @@ def test_privacy_officer_edits_a_category_with_its_sharings_inline(officer_clien
 @pytest.mark.parametrize(
     "url_name",
     [
-        "admin:consent_source_changelist",
-        "admin:consent_businesspurpose_changelist",
-        "admin:consent_thirdpartycategory_changelist",
-        "admin:consent_sharing_changelist",
+        "admin:inventory_source_changelist",
+        "admin:inventory_businesspurpose_changelist",
+        "admin:inventory_thirdpartycategory_changelist",
+        "admin:inventory_sharing_changelist",
     ],
 )
 def test_privacy_officer_can_list_the_reference_tables(officer_client, url_name):

@@ -14,7 +14,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
-from consent.models import BusinessPurpose, Category, ConsentSource, Sharing, Source
+from consent.models import ConsentSource
 from consent.services import sale_opt_out, sale_opt_out_by_identifier
 from core import legal_clock
 from fulfilment import exports
@@ -28,6 +28,7 @@ from fulfilment.exports import (
 )
 from fulfilment.models import Export
 from fulfilment.reports import know_report
+from inventory.models import BusinessPurpose, Category, Sharing, Source
 from registry.models import Consumer, DataSystem, PersonalRecord
 from requests_app.models import RequestType
 from tests import factories

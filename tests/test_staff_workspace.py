@@ -408,12 +408,12 @@ def test_specific_pieces_verified_by_hand_with_a_declaration_stay_specific(offic
 def test_a_privacy_officer_without_superuser_rights_edits_the_inventory_in_the_admin():
     officer = staff_in_role(PRIVACY_OFFICER, "plain-officer")
     assert not officer.is_superuser
-    from consent.models import Category
+    from inventory.models import Category
 
     name = Category.objects.get(slug="name")
     client = signed_in(officer)
 
-    page = client.get(f"/admin/consent/category/{name.pk}/change/")
+    page = client.get(f"/admin/inventory/category/{name.pk}/change/")
 
     assert page.status_code == 200
     assert 'name="purpose_statement"' in page.text

@@ -91,7 +91,7 @@ def _app_of(model_name: str) -> str:
     return {
         "outboundemail": "core",
         "salestatus": "consent",
-        "category": "consent",
+        "category": "inventory",
         "staffaccount": "staff",
         "staffaccountevent": "staff",
         "systemtask": "fulfilment",

@@ -24,7 +24,7 @@ def request_context(privacy_request: PrivacyRequest) -> dict:
         "status_url": site_url(reverse("requests:status_lookup")),
         "new_request_url": site_url(reverse("requests:new")),
         "request_url": site_url(reverse("requests:detail", args=[privacy_request.reference])),
-        "notice_url": site_url(reverse("consent:what_we_collect")),
+        "notice_url": site_url(reverse("inventory:what_we_collect")),
         "opt_out_url": site_url(reverse("consent:do_not_sell")),
     }
 

@@ -23,9 +23,9 @@ from django.utils import timezone
 from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
-from consent.models import Category, Source
 from core import legal_clock
 from demo.requests import demo_requests_create
+from inventory.models import Category, Source
 from registry.models import Consumer, DataSystem
 from registry.services import ConsumerImportError, consumer_import
 
