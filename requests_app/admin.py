@@ -9,8 +9,8 @@ from django.urls import path, reverse
 from django.utils.html import format_html
 
 from core import legal_clock
+from core.masking import mask_email, mask_name
 from core.staff import privacy_officers
-from staff.masking import mask_email, mask_name
 
 from .models import DeadlineNotice, PrivacyRequest, RequestEvent
 from .services.deadlines import ExtensionRefused, extension_latest_date, request_extend
@@ -83,7 +83,7 @@ class PrivacyRequestAdmin(admin.ModelAdmin):
         "channel",
         "status",
         # Masked, as on the staff request page: the full name and address are shown there only
-        # after a reveal, which the request's history records (staff/masking.py).
+        # after a reveal, which the request's history records (core/masking.py).
         "requester_name_masked",
         "requester_email_masked",
         "reveal_on_staff_page",

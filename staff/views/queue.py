@@ -4,10 +4,10 @@ from django.utils import timezone
 from django.views.decorators.http import require_GET
 
 from core import legal_clock
+from core.masking import mask_email
 from requests_app.models import Channel, RequestType, Status
 
 from ..access import staff_view
-from ..masking import mask_email
 from ..selectors import QueueFilters, staff_queue
 
 PAGE_SIZE = 25

@@ -12,6 +12,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from core import legal_clock
 from core.idempotency import idempotent_post
+from core.masking import mask_email, mask_name
 from core.staff import privacy_officers
 from fulfilment.models import SystemTask
 from fulfilment.services import (
@@ -28,7 +29,6 @@ from requests_app.services.verification import VerificationLocked, WrongState
 
 from .. import action_forms
 from ..access import staff_view
-from ..masking import mask_email, mask_name
 from ..roles import can
 from .queue import STATUS_LABELS
 
