@@ -14,8 +14,10 @@ Apps register steps in their `sweeps.py`:
 import logging
 import time
 from collections.abc import Callable
+from contextlib import nullcontext
 from datetime import datetime
 
+from django.db import connection, transaction
 from django.db.models import F
 from django.utils import timezone
 
@@ -45,6 +47,16 @@ def registered_steps() -> dict[str, SweepStep]:
     return dict(_steps)
 
 
+def _isolated():
+    """Inside an outer transaction (a test, a caller's atomic block) a step's database error
+    would abort that whole transaction on PostgreSQL, and with it every later step and the
+    heartbeat: a savepoint per step keeps the failure the step's own. Outside one, nothing: each
+    step commits its rows as it claims them, and must not hold one long transaction."""
+    if connection.in_atomic_block:
+        return transaction.atomic()
+    return nullcontext()
+
+
 def sweep_run(*, now: datetime | None = None) -> list[str]:
     """Run every registered step once and record the heartbeat. Returns the failed steps' names."""
     now = now or timezone.now()
@@ -53,7 +65,8 @@ def sweep_run(*, now: datetime | None = None) -> list[str]:
     failed = []
     for name, step in _steps.items():
         try:
-            step(now=now)
+            with _isolated():
+                step(now=now)
         except Exception:
             # One failing step must not stop the others (STYLE.md); it shows in the heartbeat.
             logger.exception("Sweep step %s failed", name)

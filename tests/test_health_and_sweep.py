@@ -99,6 +99,35 @@ def test_a_failing_sweep_step_does_not_stop_the_others(monkeypatch):
     assert SweepState.objects.get(name="sweep").last_failed_steps == ["broken"]
 
 
+def test_a_step_failing_in_the_database_stops_neither_the_others_nor_the_heartbeat(monkeypatch):
+    """Inside a transaction, as every test's sweep runs, a step's database error aborts the
+    whole transaction on PostgreSQL unless the step had a savepoint: the later steps, the
+    heartbeat and /healthz's own query then fail with it (what made
+    test_healthz_reports_a_broker_that_cannot_be_reached fail once on PostgreSQL)."""
+    from django.db import IntegrityError
+
+    calls = []
+
+    def broken_in_the_database(*, now):
+        SweepState.objects.create(name="twice")
+        try:
+            SweepState.objects.create(name="twice")  # unique violation: the database refuses
+        except IntegrityError as refused:
+            raise RuntimeError("a step's write was refused") from refused
+
+    def working(*, now):
+        calls.append(SweepState.objects.count())
+
+    monkeypatch.setattr(
+        sweep_module, "_steps", {"broken": broken_in_the_database, "working": working}
+    )
+
+    assert sweep_run() == ["broken"]
+    assert len(calls) == 1
+    assert SweepState.objects.get(name="sweep").last_failed_steps == ["broken"]
+    assert not SweepState.objects.filter(name="twice").exists()  # the step's own writes undone
+
+
 def test_two_steps_with_the_same_name_are_refused(monkeypatch):
     monkeypatch.setattr(sweep_module, "_steps", {})
     sweep_module.sweep_step("twice")(lambda *, now: None)
