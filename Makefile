@@ -14,7 +14,7 @@ help:
 	@echo "make test   - install test tools, run the checks and the whole test suite"
 	@echo "make faults - the fault suite: Redis stopped, workers killed, connections cut"
 	@echo "make test-instants - the suite at instants where dates go wrong (pytest --at)"
-	@echo "make check  - ruff, mypy and the migrations check only"
+	@echo "make check  - ruff, mypy, the migrations check and the import layers (lint-imports) only"
 	@echo "make format - apply ruff's fixes and formatting"
 	@echo "make lock   - re-pin requirements/*.lock from requirements/*.in"
 
@@ -54,6 +54,7 @@ check: install-dev
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy .
+	$(BIN)/lint-imports --no-cache
 
 test: check browser
 	$(BIN)/pytest -m "not faults"
