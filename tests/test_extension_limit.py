@@ -143,7 +143,7 @@ def test_request_extend_stores_the_longest_extension_for_a_request_received_at_a
 def test_the_database_refuses_an_extension_past_the_stored_limit_by_a_microsecond():
     from django.db import IntegrityError, transaction
 
-    request = factories.PrivacyRequestFactory(received_at=AFTER_MIDNIGHT_IN_SUMMER)
+    request = factories.PrivacyRequestFactory.create(received_at=AFTER_MIDNIGHT_IN_SUMMER)
     assert request.extension_limit_at == legal_clock.end_of_day(date(2026, 11, 3))
     limit_reached = PrivacyRequest.objects.filter(pk=request.pk)
 
@@ -161,26 +161,28 @@ def staff_extends(client, privacy_request, new_due_date: date):
 
 def test_the_officer_extends_a_request_received_after_midnight_in_summer_to_the_maximum():
     officer = staff_in_role("Privacy officer")
-    request = factories.PrivacyRequestFactory(
+    request = factories.PrivacyRequestFactory.create(
         received_at=AFTER_MIDNIGHT_IN_SUMMER, status=Status.VERIFIED
     )
 
     with time_machine.travel(datetime(2026, 8, 20, 10, tzinfo=LA)):
         client = signed_in(officer)  # now: a session from another day has expired
         one_day_more = staff_extends(client, request, date(2026, 11, 4))
+        mistyped = staff_extends(client, request, date(9999, 12, 31))  # no instant in UTC
         to_the_maximum = staff_extends(client, request, date(2026, 11, 3))
 
-    assert one_day_more.status_code == 400
-    assert "at most 90 days from receipt: 3 November 2026." in one_day_more.text
+    for refused in (one_day_more, mistyped):
+        assert refused.status_code == 400
+        assert "at most 90 days from receipt: 3 November 2026." in refused.text
     assert to_the_maximum.status_code == 302
     request.refresh_from_db()
-    assert legal_clock.local_date(request.extended_due_at) == date(2026, 11, 3)
+    assert request.extended_due_at == legal_clock.end_of_day(date(2026, 11, 3))
 
 
 # Before officer_client signs in: a session from another day has expired.
 @pytest.mark.time_machine(datetime(2026, 8, 20, 10, tzinfo=LA))
 def test_the_admins_extension_form_offers_the_maximum_the_database_accepts(officer_client):
-    request = factories.PrivacyRequestFactory(
+    request = factories.PrivacyRequestFactory.create(
         received_at=AFTER_MIDNIGHT_IN_SUMMER, status=Status.VERIFIED
     )
     url = f"/admin/requests_app/privacyrequest/{request.pk}/extend/"
