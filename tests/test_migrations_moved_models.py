@@ -17,9 +17,8 @@ from inventory.models import Category, Source
 from registry.models import PersonalRecord, Suppression
 from staff.roles import AUDITOR, PRIVACY_OFFICER
 
-# Each app as it stood before the move: the nodes this test rolls back to.
-BEFORE_THE_MOVE = [
-    ("inventory", None),
+# Each app as it stood before the move: the nodes this test rolls back to (inventory: none).
+BEFORE_THE_MOVE: list[tuple[str, str]] = [
     ("registry", "0002_seed_data_systems"),
     ("consent", "0003_opt_out_and_preferences"),
     ("fulfilment", "0003_task_lease"),
@@ -30,7 +29,7 @@ EDITED_NAME = "Your name, as the officer words it"
 COLLECTED = datetime(2026, 3, 2, 17, 0, tzinfo=UTC)
 
 
-def _migrate(targets) -> MigrationExecutor:
+def _migrate(targets: list) -> MigrationExecutor:
     executor = MigrationExecutor(connection)
     executor.migrate(targets)
     ContentType.objects.clear_cache()
@@ -89,8 +88,8 @@ def _role_holds(role: str, app_label: str, codename: str) -> bool:
 
 @pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_a_database_from_before_the_move_migrates_forward_with_its_rows_and_rights():
-    executor = _migrate(BEFORE_THE_MOVE)
-    old_apps = executor.loader.project_state(BEFORE_THE_MOVE[1:]).apps
+    executor = _migrate([("inventory", None), *BEFORE_THE_MOVE])
+    old_apps = executor.loader.project_state(BEFORE_THE_MOVE).apps
     _as_before_the_move(old_apps)
     record_pk = _rows_written_before_the_move(old_apps)
 
