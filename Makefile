@@ -7,13 +7,14 @@ PORT ?= 8000
 # Processes started by honcho find python, celery and gunicorn in the virtual environment.
 export PATH := $(abspath $(BIN)):$(PATH)
 
-.PHONY: run test test-instants faults check format lock install install-dev browser seed clean help
+.PHONY: run test test-instants faults fuzz check format lock install install-dev browser seed clean help
 
 help:
 	@echo "make run    - install, migrate, load demo data, serve web + worker + beat on http://127.0.0.1:$(PORT)"
 	@echo "make test   - install test tools, run the checks and the whole test suite"
 	@echo "make faults - the fault suite: Redis stopped, workers killed, connections cut"
 	@echo "make test-instants - the suite at instants where dates go wrong (pytest --at)"
+	@echo "make fuzz   - 1,000 fuzzed submissions of every public and staff form"
 	@echo "make check  - ruff, mypy, the migrations check and the import layers (lint-imports) only"
 	@echo "make format - apply ruff's fixes and formatting"
 	@echo "make lock   - re-pin requirements/*.lock from requirements/*.in"
@@ -76,6 +77,12 @@ test-instants: install-dev
 # and REDIS_URL, as .ci/run sets them; a few minutes.
 faults: install-dev
 	$(BIN)/pytest -m faults
+
+# Fuzzing of every public and staff form (tests/test_fuzz_*.py, tests/fuzz_support.py): 1,000
+# examples per form (HYPOTHESIS_PROFILE=ci) on two processes, with the Django test client. `make
+# test` runs the same tests with a few examples each.
+fuzz: install-dev
+	HYPOTHESIS_PROFILE=ci $(BIN)/pytest -q -n 2 tests/test_fuzz_*.py
 
 format: install-dev
 	$(BIN)/ruff check --fix .
