@@ -21,7 +21,11 @@ def a_request_by_an_account_holder():
         consumer=dana,
     )
     RequestEvent.objects.create(
-        request=request, kind="submitted", actor=dana.user, actor_label="consumer", at=timezone.now()
+        request=request,
+        kind="submitted",
+        actor=dana.user,
+        actor_label="consumer",
+        at=timezone.now(),
     )
     return request
 

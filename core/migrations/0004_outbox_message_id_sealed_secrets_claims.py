@@ -4,29 +4,31 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('core', '0003_outbound_email_redact_after_send'),
+        ("core", "0003_outbound_email_redact_after_send"),
     ]
 
     operations = [
         migrations.AlterModelOptions(
-            name='outboundemail',
-            options={'ordering': ['created_at'], 'permissions': [('read_email_body', 'Can read the bodies of outbound emails')]},
+            name="outboundemail",
+            options={
+                "ordering": ["created_at"],
+                "permissions": [("read_email_body", "Can read the bodies of outbound emails")],
+            },
         ),
         migrations.AddField(
-            model_name='outboundemail',
-            name='claimed_by',
+            model_name="outboundemail",
+            name="claimed_by",
             field=models.CharField(blank=True, max_length=200),
         ),
         migrations.AddField(
-            model_name='outboundemail',
-            name='message_id',
+            model_name="outboundemail",
+            name="message_id",
             field=models.CharField(blank=True, max_length=200, null=True, unique=True),
         ),
         migrations.AddField(
-            model_name='outboundemail',
-            name='secrets_sealed',
+            model_name="outboundemail",
+            name="secrets_sealed",
             field=models.TextField(blank=True),
         ),
     ]

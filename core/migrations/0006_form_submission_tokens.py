@@ -4,24 +4,31 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('core', '0005_officers_read_email_bodies'),
+        ("core", "0005_officers_read_email_bodies"),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='FormSubmission',
+            name="FormSubmission",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('key', models.CharField(max_length=64, unique=True)),
-                ('form', models.CharField(help_text='Which view took the POST.', max_length=150)),
-                ('result_url', models.CharField(help_text='Where the first POST led.', max_length=500)),
-                ('result_id', models.CharField(blank=True, max_length=64)),
-                ('created_at', models.DateTimeField()),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("key", models.CharField(max_length=64, unique=True)),
+                ("form", models.CharField(help_text="Which view took the POST.", max_length=150)),
+                (
+                    "result_url",
+                    models.CharField(help_text="Where the first POST led.", max_length=500),
+                ),
+                ("result_id", models.CharField(blank=True, max_length=64)),
+                ("created_at", models.DateTimeField()),
             ],
             options={
-                'indexes': [models.Index(fields=['created_at'], name='form_submission_created')],
+                "indexes": [models.Index(fields=["created_at"], name="form_submission_created")],
             },
         ),
     ]

@@ -4,22 +4,28 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('core', '0006_form_submission_tokens'),
+        ("core", "0006_form_submission_tokens"),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='RateLimitKey',
+            name="RateLimitKey",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('kind', models.CharField(max_length=30)),
-                ('key', models.CharField(max_length=64)),
-                ('touched_at', models.DateTimeField()),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("kind", models.CharField(max_length=30)),
+                ("key", models.CharField(max_length=64)),
+                ("touched_at", models.DateTimeField()),
             ],
             options={
-                'constraints': [models.UniqueConstraint(fields=('kind', 'key'), name='rate_limit_key_unique')],
+                "constraints": [
+                    models.UniqueConstraint(fields=("kind", "key"), name="rate_limit_key_unique")
+                ],
             },
         ),
     ]

@@ -4,20 +4,19 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('fulfilment', '0002_task_escalation'),
+        ("fulfilment", "0002_task_escalation"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='systemtask',
-            name='claimed_by',
+            model_name="systemtask",
+            name="claimed_by",
             field=models.CharField(blank=True, max_length=200),
         ),
         migrations.AddField(
-            model_name='systemtask',
-            name='lease_until',
+            model_name="systemtask",
+            name="lease_until",
             field=models.DateTimeField(blank=True, null=True),
         ),
     ]
