@@ -4,10 +4,15 @@ every page and email where it shows later, the staff queue above all."""
 
 import pytest
 from django.test import Client
+from django.utils.html import escape
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
-from staff.roles import PRIVACY_OFFICER
+from core.masking import mask_email, mask_name
+from requests_app.models import PrivacyRequest
+from staff.roles import CUSTOMER_CARE, PRIVACY_OFFICER
 from tests import factories
+from tests.fuzz_support import assert_emails_safe
+from tests.request_helpers import deliver_emails
 from tests.staff_helpers import current_code, signed_in, staff_in_role
 
 pytestmark = pytest.mark.django_db
@@ -36,3 +41,102 @@ def test_a_bare_word_as_next_at_sign_in_is_not_carried_to_the_second_factor(olga
 
     assert response.status_code == 302
     assert response["Location"] == "/staff/verify/?next=%2Fstaff%2F"
+
+
+# --- The issue's payload, through every page and email where it lands ---------------------------
+
+PAYLOAD = "<script>x</script>\"'&"
+# A name the forms accept: they refuse < and >, but quotes and ampersands are a name's own.
+NAME = 'Dana "Dee" O\'Brien & Co'
+EMAIL = "o'brien&co@example.com"
+
+
+def shows_escaped(response, text: str) -> str:
+    body = response.content.decode()
+    assert response.status_code < 500
+    assert "<script>x" not in body
+    assert escape(text) in body, f"{text!r} is not on {response.request['PATH_INFO']} escaped"
+    return body
+
+
+def test_the_payload_as_a_name_is_refused_in_words_and_echoed_escaped(client):
+    response = client.post(
+        "/requests/new/details/?type=know_categories&who=self",
+        {"requester_name": PAYLOAD, "requester_email": EMAIL},
+    )
+
+    assert response.status_code == 200
+    body = shows_escaped(response, PAYLOAD)
+    assert "Please use letters, numbers and punctuation only." in body
+    assert not PrivacyRequest.objects.exists()
+
+
+def test_the_payload_shows_escaped_in_the_queue_request_page_history_and_emails(client, olga):
+    officer = signed_in(olga)
+    response = client.post(
+        "/requests/new/details/?type=know_categories&who=self",
+        {"requester_name": NAME, "requester_email": EMAIL},
+    )
+    assert response.status_code == 302
+    privacy_request = PrivacyRequest.objects.get()
+    reference = privacy_request.reference
+    received = next(m for m in deliver_emails() if m.to == [EMAIL])
+    assert received.body.startswith(f"Hello {NAME},")  # plain text: as typed, not escaped
+
+    queue = officer.get("/staff/", {"status": "all"})
+    shows_escaped(queue, mask_email(EMAIL))
+    shows_escaped(officer.get("/staff/", {"q": EMAIL}), mask_email(EMAIL))
+    shows_escaped(officer.get(f"/staff/requests/{reference}/"), mask_name(NAME))
+    shows_escaped(officer.post(f"/staff/requests/{reference}/reveal/"), NAME)
+
+    officer.post(f"/staff/requests/{reference}/note/", {"note-text": PAYLOAD})
+    shows_escaped(officer.get(f"/staff/requests/{reference}/"), PAYLOAD)  # the history
+
+    denied = officer.post(
+        f"/staff/requests/{reference}/deny/",
+        {"deny-reason": "no_data", "deny-explanation": PAYLOAD},
+    )
+    assert denied.status_code == 302
+    shows_escaped(client.get(f"/requests/{reference}/"), PAYLOAD)
+    shows_escaped(officer.get("/staff/", {"q": reference, "status": "all"}), reference)
+    answer = next(m for m in deliver_emails() if "Our answer" in m.subject)
+    assert PAYLOAD in answer.body  # plain text
+    html = answer.alternatives[0][0]
+    assert "<script>x" not in html and escape(PAYLOAD) in html
+    assert_emails_safe(deliver_emails())
+
+
+def test_a_name_with_a_line_break_adds_no_email_header(client):
+    client.post(
+        "/requests/new/details/?type=know_categories&who=self",
+        {"requester_name": "Dana\r\nBcc: evil@example.com", "requester_email": "dana@example.com"},
+    )
+
+    sent = deliver_emails()
+    assert sent
+    assert_emails_safe(sent)
+    assert all(not m.bcc and m.to == ["dana@example.com"] for m in sent)
+
+
+def test_an_intake_caller_named_with_quotes_shows_escaped_on_the_done_and_staff_pages(olga):
+    care = signed_in(staff_in_role(CUSTOMER_CARE, "carl"))
+    response = care.post(
+        "/staff/intake/?channel=phone",
+        {
+            "adult": "on",
+            "request_type": "know_categories",
+            "requester_kind": "self",
+            "caller_name": NAME,
+            "caller_email": EMAIL,
+        },
+    )
+    assert response.status_code == 302, response.content.decode()[-2000:]
+    reference = response["Location"].split("done=")[1]
+
+    shows_escaped(care.get(response["Location"]), reference)
+    shows_escaped(signed_in(olga).post(f"/staff/requests/{reference}/reveal/"), NAME)
+    refused = care.post(
+        "/staff/intake/?channel=phone",
+        {"adult": "on", "request_type": "delete", "requester_kind": "self", "caller_name": PAYLOAD},
+    )
+    shows_escaped(refused, PAYLOAD)
