@@ -146,6 +146,9 @@ AXES_CLIENT_IP_CALLABLE = "core.client_address.client_address"
 AXES_VERBOSE = False
 AXES_LOCKOUT_TEMPLATE = "accounts/locked.html"
 OTP_TOTP_ISSUER = env.str("OTP_TOTP_ISSUER", default="Privacy Portal")
+# The admin never shows a staff member's TOTP key, its QR code or backup codes (not even to a
+# superuser): whoever reads them holds that person's second factor.
+OTP_ADMIN_HIDE_SENSITIVE_DATA = True
 # Staff sessions end after this many minutes without activity (staff/middleware.py).
 STAFF_IDLE_MINUTES = env.int("STAFF_IDLE_MINUTES", default=30)
 

@@ -3,6 +3,7 @@ action the legal clock needs from an officer, extending a deadline."""
 
 from django import forms
 from django.contrib import admin, messages
+from django.core.exceptions import PermissionDenied
 from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
@@ -150,8 +151,9 @@ class PrivacyRequestAdmin(admin.ModelAdmin):
     def extend_view(self, request, pk):
         privacy_request = get_object_or_404(PrivacyRequest, pk=pk)
         if not self.has_change_permission(request, privacy_request):
-            messages.error(request, "You may not extend requests.")
-            return redirect("admin:requests_app_privacyrequest_change", pk)
+            # 403 like every admin page the role may not open (a redirect to the change page
+            # would only lead to the next refusal).
+            raise PermissionDenied("Your role does not allow extending requests.")
         form = ExtendForm(request.POST if request.method == "POST" else None)
         if request.method == "POST" and form.is_valid():
             try:
