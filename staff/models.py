@@ -15,7 +15,7 @@ class StaffAccount(get_user_model()):  # type: ignore[misc]
         permissions = [("reset_second_factor", "Can reset a staff member's second factor")]
 
 
-class AppendOnlyQuerySet(models.QuerySet):
+class StaffAccountEventQuerySet(models.QuerySet):
     def update(self, **kwargs):
         raise ValueError("The staff account history is append-only: events are never changed.")
 
@@ -47,7 +47,7 @@ class StaffAccountEvent(models.Model):
     actor_username = models.CharField(max_length=150)
     detail = models.TextField(blank=True)
 
-    objects = AppendOnlyQuerySet.as_manager()
+    objects = StaffAccountEventQuerySet.as_manager()
 
     class Meta:
         ordering = ["at", "pk"]
