@@ -322,6 +322,10 @@ class RequestEvent(models.Model):
         VERIFIED = "verified", "Identity verified"
         DOWNGRADED = "downgraded", "Answered as a request for categories"
         AGENT_DOCUMENT = "agent_document", "Agent's written permission received"
+        AGENT_DETAILS_MATCHED = (
+            "agent_details_matched",
+            "The details matched: waiting for the consumer to confirm the agent",
+        )
         CONSUMER_CONFIRMED_AGENT = "consumer_confirmed_agent", "Consumer confirmed the agent"
         DELETE_CONFIRMED = "delete_confirmed", "Deletion confirmed by the consumer"
         DENIED = "denied", "Request denied"
