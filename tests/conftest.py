@@ -66,7 +66,23 @@ def _sqlite_flush_permitted_to_empty_the_history():
     DatabaseOperations.sql_flush = sql_flush_with_permit  # type: ignore[method-assign]
 
 
+def _transactional_tests_restore_the_database(items) -> None:
+    """Every transactional test restores the migrated database (serialized_rollback). A plain one
+    ends with a flush that empties the migrations' rows (the roles, the inventory, the data
+    systems) and makes the content types again under new ids: any serialized test after it then
+    fails to restore its copy of them, and any plain one finds no role to sign in with."""
+    for item in items:
+        marker = item.get_closest_marker("django_db")
+        plain = marker and "serialized_rollback" not in marker.kwargs
+        if plain and marker.kwargs.get("transaction"):
+            item.add_marker(
+                pytest.mark.django_db(*marker.args, **marker.kwargs, serialized_rollback=True),
+                append=False,
+            )
+
+
 def pytest_collection_modifyitems(config, items):
+    _transactional_tests_restore_the_database(items)
     rules = [
         ("services", services_available, "REQUIRE_SERVICES"),
         ("browser", browser_available, "REQUIRE_BROWSER"),
