@@ -13,12 +13,11 @@ Two different hashes, for two different readers:
 """
 
 import hashlib
-import hmac
 
-from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 
+from core.keyed_hash import KeyPurpose, keyed_hash
 from registry.normalize import normalize_email, normalize_phone
 
 from .models import PendingOptOut
@@ -60,8 +59,7 @@ def identifier_parse(raw: str) -> tuple[str, str]:
 
 
 def identifier_hash(kind: str, normalized: str) -> str:
-    key = settings.CONSENT_HASH_KEY.encode()
-    return hmac.new(key, f"{kind}:{normalized}".encode(), hashlib.sha256).hexdigest()
+    return keyed_hash(f"{kind}:{normalized}", purpose=KeyPurpose.CONSENT_IDENTIFIER)
 
 
 def consumer_identifier_hashes(*, email: str, phone: str) -> list[tuple[str, str]]:

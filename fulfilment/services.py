@@ -9,8 +9,6 @@
 Permission checks belong to the caller (the staff views); these hold the rules.
 """
 
-import hashlib
-import hmac
 import logging
 import secrets
 from datetime import datetime, timedelta
@@ -22,6 +20,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from core import legal_clock
+from core.keyed_hash import KeyPurpose, keyed_hash, keyed_hash_matches
 from core.mail import email_queue
 from registry.models import DataSystem
 from requests_app.models import PrivacyRequest, RequestEvent, RequestType, Status
@@ -263,7 +262,7 @@ def answer_mailed(*, privacy_request: PrivacyRequest, actor, mailed_on, now=None
 
 
 def _hash(secret: str) -> str:
-    return hmac.new(settings.SECRET_KEY.encode(), secret.encode(), hashlib.sha256).hexdigest()
+    return keyed_hash(secret, purpose=KeyPurpose.EMAILED_SECRET)
 
 
 def delivery_link_send(*, privacy_request: PrivacyRequest, now: datetime) -> DeliveryLink:
@@ -320,7 +319,7 @@ def delivery_code_check(*, link: DeliveryLink, code: str) -> bool:
     """Check the code sent with the link; five wrong codes end the link."""
     if link.failed_codes >= 5:
         return False
-    if hmac.compare_digest(link.code_hash, _hash(code.strip())):
+    if keyed_hash_matches(link.code_hash, code.strip(), purpose=KeyPurpose.EMAILED_SECRET):
         return True
     DeliveryLink.objects.filter(pk=link.pk).update(failed_codes=link.failed_codes + 1)
     return False

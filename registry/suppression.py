@@ -14,12 +14,11 @@ one. Normalization is registry.normalize's too, so that "Jane@Example.com " and
 
 from __future__ import annotations
 
-import hashlib
-import hmac
 from datetime import datetime
 
-from django.conf import settings
 from django.db.models import Q
+
+from core.keyed_hash import KeyPurpose, keyed_hash
 
 from .models import Suppression
 from .normalize import normalize_email, normalize_phone
@@ -41,8 +40,7 @@ def identifier_hmac(value: str) -> str:
     """The keyed hash of a normalized email address or phone number ("" for no value)."""
     if not value or not value.strip():
         return ""
-    key = settings.SUPPRESSION_HASH_KEY.encode()
-    return hmac.new(key, _normalized(value).encode(), hashlib.sha256).hexdigest()
+    return keyed_hash(_normalized(value), purpose=KeyPurpose.SUPPRESSION)
 
 
 def suppression_add(*, email: str, phone: str, now: datetime) -> Suppression | None:

@@ -6,23 +6,21 @@ counts and records under a lock on the key's row, so a burst of simultaneous att
 exactly as many as the limit allows.
 """
 
-import hashlib
-import hmac
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
+from core.keyed_hash import KeyPurpose, keyed_hash
 from core.models import RateLimitKey
 
 from .models import Attempt
 
 
 def attempt_key(*parts: object) -> str:
-    message = "|".join(str(p).strip().lower() for p in parts).encode()
-    return hmac.new(settings.SECRET_KEY.encode(), message, hashlib.sha256).hexdigest()
+    message = "|".join(str(p).strip().lower() for p in parts)
+    return keyed_hash(message, purpose=KeyPurpose.RATE_LIMIT)
 
 
 @dataclass(frozen=True)

@@ -1,21 +1,17 @@
 """One-time codes and links sent by email: random, stored as keyed hashes, expiring, single use."""
 
-import hashlib
-import hmac
 import secrets
 from datetime import datetime, timedelta
 
 from django.conf import settings
+
+from core.keyed_hash import KeyPurpose, keyed_hash, keyed_hash_matches
 
 from ..models import EmailChallenge, PrivacyRequest
 
 
 class ChallengeError(Exception):
     """A code or link that cannot be used; the message is for the person."""
-
-
-def _hash(secret: str) -> str:
-    return hmac.new(settings.SECRET_KEY.encode(), secret.encode(), hashlib.sha256).hexdigest()
 
 
 def challenge_issue(
@@ -35,7 +31,7 @@ def challenge_issue(
     challenge = EmailChallenge.objects.create(
         request=privacy_request,
         purpose=purpose,
-        code_hash=_hash(secret),
+        code_hash=keyed_hash(secret, purpose=KeyPurpose.EMAILED_SECRET),
         created_at=now,
         expires_at=now + lifetime,
     )
@@ -51,7 +47,9 @@ def challenge_use(*, challenge: EmailChallenge, secret: str, now: datetime) -> N
         raise ChallengeError("This code has expired. Ask for a new one below.")
     if challenge.failed_attempts >= settings.EMAIL_CODE_MAX_ATTEMPTS:
         raise ChallengeError("This code was entered wrongly too many times. Ask for a new one.")
-    if not hmac.compare_digest(challenge.code_hash, _hash(secret.strip())):
+    if not keyed_hash_matches(
+        challenge.code_hash, secret.strip(), purpose=KeyPurpose.EMAILED_SECRET
+    ):
         challenge.failed_attempts += 1
         challenge.save(update_fields=["failed_attempts"])
         raise ChallengeError("That code is not right. Check the email we sent and try again.")
