@@ -199,6 +199,19 @@ def test_officers_are_reminded_at_ten_five_and_one_days_left(officer):
 
 
 @pytest.mark.django_db
+def test_the_ten_day_reminder_goes_out_just_after_midnight_before_the_clocks_go_back(officer):
+    # Due 11 November. At 00:30 on 1 November, daylight time, its end is 11 days and half an
+    # hour away: the clocks go back an hour in between. Ten local days are left all the same.
+    request = received(when=datetime(2026, 10, 12, 10, tzinfo=LA))
+
+    sweep_at(datetime(2026, 11, 1, 0, 30, tzinfo=LA))
+
+    assert [m.subject for m in reminders_to("officer@example.com")] == [
+        f"10 days left: privacy request {request.reference} is due 11 Nov 2026"
+    ]
+
+
+@pytest.mark.django_db
 def test_the_reminder_goes_to_the_assigned_officer_only(officer):
     other = factories.privacy_officer("other-officer")
     other.email = "other@example.com"

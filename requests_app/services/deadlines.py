@@ -181,7 +181,10 @@ def reminders_send(*, now: datetime) -> int:
     )
     if not thresholds:
         return 0
-    horizon = now + timedelta(days=max(thresholds) + 1)
+    # Due on or before the local day `max(thresholds)` days from today: in local days, like
+    # days_left. (now + 11 days missed, for its first hour after midnight, a due date whose
+    # end is an hour further away across the night the clocks go back.)
+    horizon = legal_clock.end_of_day(legal_clock.today(now) + timedelta(days=max(thresholds)))
     candidates = (
         _open_requests()
         .filter(
