@@ -11,7 +11,6 @@ from registry.models import Consumer, DataSystem, PersonalRecord
 from .models import (
     MarketingChannel,
     MarketingPreference,
-    PartnerNotice,
     PreferenceChange,
     SaleStatus,
 )
@@ -92,10 +91,6 @@ def sale_suppression_list(*, now: datetime | None = None) -> QuerySet[Consumer]:
         .order_by("pk")
         .only("pk", "email")
     )
-
-
-def partner_notices_overdue(*, now: datetime) -> QuerySet[PartnerNotice]:
-    return PartnerNotice.objects.filter(state=PartnerNotice.State.PENDING, due_at__lt=now)
 
 
 # --- Marketing preferences ----------------------------------------------------------------------

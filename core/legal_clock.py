@@ -135,14 +135,12 @@ def reauthorization_ask_from(opted_out_at: datetime) -> datetime:
     return start_of_day(add_months(local_date(opted_out_at), settings.OPT_OUT_REASK_AFTER_MONTHS))
 
 
-def request_record_purge_after(answered_at: datetime) -> datetime:
-    """Records of requests are kept 24 months after the response, then purged (11 CCR 7101)."""
-    return end_of_day(add_months(local_date(answered_at), settings.REQUEST_RECORD_RETENTION_MONTHS))
-
-
-def retention_ends(collected_at: datetime, *, days: int) -> datetime:
-    """The end of a retention period of `days` days from collection (saved cards: one year)."""
-    return end_of_day(add_calendar_days(local_date(collected_at), days))
+def request_records_purge_before(now: datetime) -> datetime:
+    """Records of requests, and their history, are kept 24 months after the request was
+    answered (or withdrawn, or closed), then purged (11 CCR 7101): those finished before the
+    returned instant are purged now. One answered on 25 November 2026 is kept through 25 November
+    2028, the whole of that day."""
+    return kept_until_passed(now=now, months=settings.REQUEST_RECORD_RETENTION_MONTHS)
 
 
 def know_report_lookback_start(received_at: datetime) -> datetime:

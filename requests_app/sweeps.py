@@ -1,7 +1,5 @@
 """The request workflow's timed work, run by the periodic sweep (core.sweep)."""
 
-from django.conf import settings
-
 from core.sweep import sweep_step
 
 from . import ratelimit
@@ -45,5 +43,4 @@ def purge_history(*, now):
 
     from .models import RequestEvent
 
-    before = legal_clock.kept_until_passed(now=now, months=settings.REQUEST_RECORD_RETENTION_MONTHS)
-    return RequestEvent.objects.purge_older_than(before)
+    return RequestEvent.objects.purge_older_than(legal_clock.request_records_purge_before(now))

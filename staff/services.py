@@ -10,7 +10,6 @@ authenticator or a backup code). Callers say whether the session is verified; th
 import secrets
 from io import BytesIO
 
-from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.db import transaction
 from django.utils import timezone
@@ -128,7 +127,3 @@ def backup_codes_replace(*, user) -> list[str]:
     codes = [secrets.token_hex(4) for _ in range(BACKUP_CODE_COUNT)]
     StaticToken.objects.bulk_create([StaticToken(device=static, token=c) for c in codes])
     return codes
-
-
-def issuer() -> str:
-    return settings.OTP_TOTP_ISSUER

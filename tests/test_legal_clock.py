@@ -116,11 +116,17 @@ def test_twelve_months_after_a_leap_day_is_the_last_day_of_february():
 
 
 def test_request_records_are_kept_twenty_four_months_after_the_answer():
-    assert clock.request_record_purge_after(at(2026, 11, 25)) == end_of(2028, 11, 25)
+    answered = at(2026, 11, 25, 15)
+
+    assert answered >= clock.request_records_purge_before(at(2028, 11, 25, 23, 59))
+    assert answered < clock.request_records_purge_before(at(2028, 11, 26, 0, 1))
 
 
 def test_a_saved_card_is_kept_one_year():
-    assert clock.retention_ends(at(2026, 11, 25), days=365) == end_of(2027, 11, 25)
+    collected = at(2026, 11, 25, 15)
+
+    assert collected >= clock.kept_until_passed(now=at(2027, 11, 25, 23, 59), days=365)
+    assert collected < clock.kept_until_passed(now=at(2027, 11, 26, 0, 1), days=365)
 
 
 def test_know_report_covers_the_twelve_months_before_receipt():

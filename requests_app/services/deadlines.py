@@ -25,9 +25,10 @@ from ..models import (
     RequestEvent,
     Status,
 )
+from . import lifecycle
 from .history import event_record
+from .lifecycle import WrongState
 from .notify import notify, request_context
-from .verification import WrongState
 
 logger = logging.getLogger(__name__)
 
@@ -287,27 +288,18 @@ def unconfirmed_requests_close(*, now: datetime) -> int:
                 is None
             ):
                 continue
-            updated = PrivacyRequest.objects.filter(
-                pk=privacy_request.pk, status=Status.EMAIL_UNCONFIRMED
-            ).update(status=Status.CLOSED_UNCONFIRMED, closed_at=now)
-            if not updated:
-                continue
-            privacy_request.status = Status.CLOSED_UNCONFIRMED
-            event_record(
-                privacy_request=privacy_request,
-                kind=RequestEvent.Kind.CLOSED,
-                actor_label="system",
-                detail="The email address was not confirmed within "
-                f"{settings.CLOSE_UNCONFIRMED_AFTER_DAYS} days.",
-                at=now,
-            )
-            notify(
-                privacy_request=privacy_request,
-                template="closed_unconfirmed",
-                kind="request.closed_unconfirmed",
-                context={"days": settings.CLOSE_UNCONFIRMED_AFTER_DAYS},
-                once_key="closed",
-            )
+            try:
+                lifecycle.transition_perform(
+                    privacy_request,
+                    lifecycle.CLOSE_UNCONFIRMED,
+                    writes={"closed_at": now},
+                    detail="The email address was not confirmed within "
+                    f"{settings.CLOSE_UNCONFIRMED_AFTER_DAYS} days.",
+                    message_context={"days": settings.CLOSE_UNCONFIRMED_AFTER_DAYS},
+                    at=now,
+                )
+            except WrongState:
+                continue  # confirmed since it was read: the claim stays, the request goes on
             closed += 1
     return closed
 
@@ -319,7 +311,7 @@ def answered_requests_purge(*, now: datetime) -> int:
     """Erase the personal data of requests answered (or withdrawn, or closed) more than 24
     months ago (11 CCR 7101), keeping the minimal record: dates, type, channel, the nature of
     the response and any reason for denial. Agent documents and codes go with it."""
-    before = legal_clock.kept_until_passed(now=now, months=settings.REQUEST_RECORD_RETENTION_MONTHS)
+    before = legal_clock.request_records_purge_before(now)
     finished_long_ago = (
         Q(responded_at__lt=before) | Q(withdrawn_at__lt=before) | Q(closed_at__lt=before)
     )
