@@ -70,11 +70,14 @@ def _action_for(privacy_request: PrivacyRequest, system: DataSystem) -> str:
 
 
 def _due_for(privacy_request: PrivacyRequest, system: DataSystem, now: datetime) -> datetime:
-    """Automated tasks are due with the request; manual ones at least 5 days before it."""
+    """Automated tasks are due with the request; manual ones at the end of the local day 5 days
+    before it (5 local days, not 5 x 24 hours: across the night the clocks go back, that ends
+    at 00:59 the next day)."""
     due = privacy_request.current_due_at
     if connectors.is_automated(system):
         return due
-    return max(due - timedelta(days=settings.MANUAL_TASK_LEAD_DAYS), now)
+    lead_day = legal_clock.local_date(due) - timedelta(days=settings.MANUAL_TASK_LEAD_DAYS)
+    return max(legal_clock.end_of_day(lead_day), now)
 
 
 def request_fulfilment_start(

@@ -1,13 +1,14 @@
 """Fulfilment: a task per data system, run or confirmed; the answer delivered safely
 (issue: fulfilment)."""
 
-from datetime import timedelta
+from datetime import date, datetime, time, timedelta
 
 import pytest
 import time_machine
 from django.test import Client
 from django.utils import timezone
 
+from core import legal_clock
 from core.sweep import sweep_run
 from fulfilment import connectors, services
 from fulfilment.models import DeliveryLink, Export, SystemTask
@@ -77,14 +78,24 @@ def test_a_deletion_reaches_every_service_provider_and_tells_the_third_parties(o
     assert planned[("research-companies", "notify")]
 
 
-def test_manual_tasks_fall_due_five_days_before_the_request(officer):
-    request = approved(RequestType.DELETE)
+@pytest.mark.parametrize(
+    ("received_on", "manual_due_on"),
+    [
+        (date(2026, 11, 10), date(2026, 12, 5)),  # due 10 December
+        (date(2026, 10, 4), date(2026, 10, 29)),  # due 3 November: the clocks go back between
+        (date(2026, 2, 10), date(2026, 3, 7)),  # due 12 March: the clocks go forward between
+    ],
+)
+def test_manual_tasks_fall_due_five_days_before_the_request(officer, received_on, manual_due_on):
+    received_at = datetime.combine(received_on, time(10), tzinfo=legal_clock.business_zone())
+    request = approved(RequestType.DELETE, received_at=received_at)
 
-    started(request, officer)
+    with time_machine.travel(received_at + timedelta(days=1)):
+        started(request, officer)
 
     manual = request.system_tasks.get(data_system__slug="email-marketing")
     automated = request.system_tasks.get(data_system__slug="shop-database")
-    assert manual.due_at == request.due_at - timedelta(days=5)
+    assert manual.due_at == legal_clock.end_of_day(manual_due_on)
     assert automated.due_at == request.due_at
 
 
