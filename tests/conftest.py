@@ -123,13 +123,36 @@ def chromium():
     # Playwright's sync API runs an event loop in the test thread, and Django refuses ORM calls
     # from a thread with a running loop. Only the browser tests need this; set it just for them.
     os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
+    seeded = _serialized_database_copies()
     with sync_playwright() as playwright:
+        _serialized_database_copies_restore(seeded)
         browser = playwright.chromium.launch(
             executable_path=str(CHROMIUM), headless=True, args=CHROMIUM_ARGS
         )
         yield browser
         browser.close()
     del os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"]
+
+
+def _serialized_database_copies() -> dict:
+    from django.db import connections
+
+    return {
+        alias: getattr(connections[alias], "_test_serialized_contents", None)
+        for alias in connections
+    }
+
+
+def _serialized_database_copies_restore(copies: dict) -> None:
+    """Starting Playwright leaves this thread in another contextvars context, where Django's
+    connections (an asgiref Local) are new objects without the copy of the migrated database
+    that serialized_rollback restores: every such test after the first browser test ran on an
+    emptied database (no staff groups, no inventory). Hand the copies to the new objects."""
+    from django.db import connections
+
+    for alias, contents in copies.items():
+        if contents is not None and not hasattr(connections[alias], "_test_serialized_contents"):
+            setattr(connections[alias], "_test_serialized_contents", contents)  # noqa: B010
 
 
 @pytest.fixture
