@@ -1,6 +1,6 @@
 """The answer to a request to know (the notice, section III "Your rights"; Civ. Code 1798.100,
 1798.110 and 1798.115; 11 CCR 7024), as one JSON-serializable dict that every file of the answer
-(fulfilment/exports.py) is rendered from.
+(fulfilment/exports/) is rendered from.
 
 Everything the report says about the business comes from the inventory (consent.models: the
 categories, their sources, purposes and sharings) and everything it says about the consumer from

@@ -11,6 +11,7 @@ from django.utils import timezone
 
 from core.sweep import registered_steps, sweep_run
 from fulfilment import exports, services
+from fulfilment.exports import writing
 from fulfilment.models import Export, SystemTask
 from fulfilment.storage import PARTIAL_SUFFIX, export_path, exports_folder, orphan_grace
 from requests_app.models import RequestType, Status
@@ -77,7 +78,7 @@ def test_a_write_cut_short_leaves_no_file_under_a_final_name(monkeypatch):
         handle = real_fdopen(descriptor, *args, **kwargs)
         return DiesHalfWay(handle) if opened["n"] == 2 else handle
 
-    monkeypatch.setattr(exports.os, "fdopen", fdopen)
+    monkeypatch.setattr(writing.os, "fdopen", fdopen)
     from fulfilment.reports import know_report
 
     with pytest.raises(Killed):

@@ -1,5 +1,5 @@
 """The answer to a request to know: the report built from the inventory and the consumer's own
-records (fulfilment/reports.py), and its files (fulfilment/exports.py)."""
+records (fulfilment/reports.py), and its files (fulfilment/exports/)."""
 
 import csv
 import io
@@ -17,10 +17,11 @@ from django.utils import timezone
 from consent.models import ConsentSource
 from consent.services import sale_opt_out, sale_opt_out_by_identifier
 from core import legal_clock
-from fulfilment import exports
 from fulfilment.exports import (
+    CSV_PIECE_COLUMNS,
     csv_cell,
     exports_write,
+    pdf_file,
     render_csv,
     render_html,
     render_json,
@@ -395,7 +396,7 @@ def test_csv_escapes_a_formula_in_a_record():
     content = render_csv(know_report(privacy_request=request_to_know(dana, specific=True)))
 
     rows = list(csv.DictReader(io.StringIO(content.decode("utf-8-sig"))))
-    assert list(rows[0]) == list(exports.CSV_PIECE_COLUMNS)
+    assert list(rows[0]) == list(CSV_PIECE_COLUMNS)
     values = [row["value"] for row in rows if row["section"] == "record"]
     assert "'" + formula in values
     assert formula not in values
@@ -466,14 +467,14 @@ def test_the_pdf_renders_accented_and_non_latin_names(full_name):
 
 @pytest.mark.parametrize("full_name", ["José Müller", "王小明"])
 def test_the_pdf_renders_without_any_installed_font(monkeypatch, full_name):
-    monkeypatch.setattr(exports, "PDF_FONT_CANDIDATES", [])
-    monkeypatch.setattr(exports, "PDF_FALLBACK_FONT_CANDIDATES", [])
+    monkeypatch.setattr(pdf_file, "PDF_FONT_CANDIDATES", [])
+    monkeypatch.setattr(pdf_file, "PDF_FALLBACK_FONT_CANDIDATES", [])
 
     assert render_pdf(names_report(full_name)).startswith(b"%PDF-")
 
 
 def test_without_a_unicode_font_latin_1_letters_are_kept_and_others_flagged():
-    text = exports._PdfText(covered=exports.LATIN_1, lookalikes=True)
+    text = pdf_file._PdfText(covered=pdf_file.LATIN_1, lookalikes=True)
 
     assert text("José Müller") == "José Müller"
     assert text("O’Brien – Łukasz") == "O'Brien - ?ukasz"

@@ -1,31 +1,4 @@
-"""The files of an answer to know, rendered from fulfilment.reports.know_report's dict, and
-written where no URL reaches them (settings.PRIVATE_FILES_ROOT / "exports").
-
-Which files (DESIGN.md, "Request types"):
-
-- know: categories -> HTML, PDF and JSON;
-- know: specific pieces -> JSON and CSV (portable, machine-readable) and HTML and PDF (readable).
-
-JSON: the report itself, UTF-8, indented, non-ASCII characters as they are.
-
-CSV: UTF-8 with a byte-order mark (so spreadsheet programs read accents and non-Latin scripts
-correctly), every cell quoted, one header row. A cell that a spreadsheet would run as a formula
-(first character = + - @, tab or carriage return) is prefixed with a single quote, as OWASP's
-"CSV Injection" page recommends; a phone number "+1415..." so reads "'+1415...". Columns:
-
-- specific pieces, one row per piece (CSV_PIECE_COLUMNS):
-  section (identity | account | record | order | withheld), category (its name, for records),
-  item (the detail's label, the order number, or the withheld kind's label), value, details
-  (JSON object of the record's structured parts, or the order's total), date (ISO 8601, when
-  it was collected or placed), source, data_system.
-- categories, one row per category collected in the period (CSV_CATEGORY_COLUMNS):
-  category, first_collected, last_collected, sources, business_purposes, disclosed_to, sold_to;
-  lists are joined with "; ".
-
-HTML: templates/fulfilment/report.html, a standalone printable document (its styles are inline:
-it is a downloaded file, not a page under the portal's CSP).
-
-PDF (fpdf2): the same content. fpdf2's core fonts know Latin-1 only, so the PDF embeds DejaVu
+"""PDF (fpdf2): the same content. fpdf2's core fonts know Latin-1 only, so the PDF embeds DejaVu
 Sans (fonts-dejavu-core) when it is installed, plus, only when the report needs them, fallback
 fonts for scripts DejaVu lacks (CJK: Droid Sans Fallback, WenQuanYi, Noto CJK), looked up in
 PDF_FONT_CANDIDATES and PDF_FALLBACK_FONT_CANDIDATES. Without DejaVu it falls back to the core
@@ -37,206 +10,24 @@ character exactly; rendering never fails because of a character.
 
 from __future__ import annotations
 
-import csv
-import io
-import json
 import logging
-import os
 import unicodedata
-import uuid
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
-from datetime import datetime
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
-from django.db import transaction
-from django.template.loader import render_to_string
 from fpdf import FPDF, FontFace
 
-from requests_app.models import PrivacyRequest, RequestType
+from requests_app.models import RequestType
 
-from .models import Export
-from .storage import PARTIAL_SUFFIX, exports_folder
+from .shared import detail_pairs, report_heading
 
 # fpdf2 subsets embedded fonts with fontTools, which logs every table it touches at INFO: noise
 # in the worker's log for each PDF.
 logging.getLogger("fontTools.subset").setLevel(logging.WARNING)
 
-# --- Which files, and where ---------------------------------------------------------------------
-
-FORMATS: dict[str, tuple[str, ...]] = {
-    RequestType.KNOW_CATEGORIES: (Export.Format.HTML, Export.Format.PDF, Export.Format.JSON),
-    RequestType.KNOW_SPECIFIC: (
-        Export.Format.JSON,
-        Export.Format.CSV,
-        Export.Format.HTML,
-        Export.Format.PDF,
-    ),
-}
-EXTENSIONS: dict[str, str] = {
-    Export.Format.JSON: "json",
-    Export.Format.CSV: "csv",
-    Export.Format.HTML: "html",
-    Export.Format.PDF: "pdf",
-}
-
-
-# --- JSON ----------------------------------------------------------------------------------------
-
-
-def render_json(report: dict[str, Any]) -> bytes:
-    return (json.dumps(report, indent=2, ensure_ascii=False) + "\n").encode("utf-8")
-
-
-# --- CSV -----------------------------------------------------------------------------------------
-
-CSV_PIECE_COLUMNS = (
-    "section",
-    "category",
-    "item",
-    "value",
-    "details",
-    "date",
-    "source",
-    "data_system",
-)
-CSV_CATEGORY_COLUMNS = (
-    "category",
-    "first_collected",
-    "last_collected",
-    "sources",
-    "business_purposes",
-    "disclosed_to",
-    "sold_to",
-)
-# OWASP, CSV Injection: cells starting with these are run as formulas by spreadsheet programs.
-FORMULA_TRIGGERS = ("=", "+", "-", "@", "\t", "\r")
-
-
-def csv_cell(value: Any) -> str:
-    """One CSV cell, safe to open in a spreadsheet program."""
-    text = "" if value is None else str(value)
-    if text.startswith(FORMULA_TRIGGERS):
-        return "'" + text
-    return text
-
-
-def _compact_json(value: Any) -> str:
-    return json.dumps(value, ensure_ascii=False, separators=(", ", ": ")) if value else ""
-
-
-def _piece_rows(report: dict[str, Any]) -> Iterator[tuple[Any, ...]]:
-    for item in report.get("identity", []):
-        yield ("identity", "", item["label"], item["value"], "", "", "", "")
-    account = report.get("account")
-    if account:
-        for label, key in (
-            ("Username", "username"),
-            ("Email address", "email"),
-            ("Created", "created_at"),
-            ("Last signed in", "last_login_at"),
-        ):
-            if account.get(key):
-                yield ("account", "", label, account[key], "", "", "", "")
-    for piece in report.get("pieces", []):
-        yield (
-            "record",
-            piece["category_name"],
-            "",
-            piece["value"],
-            _compact_json(piece["details"]),
-            piece["collected_at"],
-            piece["source"],
-            piece["data_system"],
-        )
-    for order in report.get("orders", []):
-        yield (
-            "order",
-            "",
-            order["order_number"],
-            order["items"],
-            _compact_json({"total": order["total"]}),
-            order["placed_at"],
-            "",
-            order["data_system"],
-        )
-    for item in report.get("withheld", []):
-        yield ("withheld", "", item["label"], item["statement"], "", "", "", "")
-
-
-def _category_rows(report: dict[str, Any]) -> Iterator[tuple[Any, ...]]:
-    def names(items: Iterable[dict[str, Any]]) -> str:
-        return "; ".join(item["name"] for item in items)
-
-    for category in report["categories"]:
-        yield (
-            category["name"],
-            category["first_collected_at"],
-            category["last_collected_at"],
-            names(category["sources"]),
-            names(category["purposes"]),
-            "; ".join(s["third_party"]["name"] for s in category["disclosed_to"]),
-            "; ".join(s["third_party"]["name"] for s in category["sold_to"]),
-        )
-
-
-def render_csv(report: dict[str, Any]) -> bytes:
-    """Specific pieces: one row per piece; categories: one row per category (module docstring)."""
-    specific = report["report"]["type"] == RequestType.KNOW_SPECIFIC
-    columns, rows = (
-        (CSV_PIECE_COLUMNS, _piece_rows(report))
-        if specific
-        else (CSV_CATEGORY_COLUMNS, _category_rows(report))
-    )
-    out = io.StringIO(newline="")
-    writer = csv.writer(out, quoting=csv.QUOTE_ALL, lineterminator="\r\n")
-    writer.writerow(columns)
-    for row in rows:
-        writer.writerow([csv_cell(cell) for cell in row])
-    return out.getvalue().encode("utf-8-sig")
-
-
-# --- HTML ----------------------------------------------------------------------------------------
-
-
-def _heading(report: dict[str, Any]) -> str:
-    if report["report"]["type"] == RequestType.KNOW_SPECIFIC:
-        return "Your personal information: a copy of the specific pieces"
-    return "Your personal information: the categories we collected, used and shared"
-
-
-def _display(value: Any) -> str:
-    if isinstance(value, dict | list):
-        return json.dumps(value, ensure_ascii=False)
-    return "" if value is None else str(value)
-
-
-def _detail_pairs(details: dict[str, Any]) -> list[tuple[str, str]]:
-    return [
-        (str(key).replace("_", " "), _display(value))
-        for key, value in details.items()
-        if value not in (None, "", [], {})
-    ]
-
-
-def render_html(report: dict[str, Any]) -> str:
-    pieces = [
-        {**piece, "details": _detail_pairs(piece["details"])} for piece in report.get("pieces", [])
-    ]
-    return render_to_string(
-        "fulfilment/report.html",
-        {
-            "report": {**report, "pieces": pieces},
-            "heading": _heading(report),
-            "specific": report["report"]["type"] == RequestType.KNOW_SPECIFIC,
-            "downgraded": report["request"]["requested_type"] != report["request"]["type"],
-        },
-    )
-
-
-# --- PDF -----------------------------------------------------------------------------------------
 
 # Regular and bold faces of the main font, first found wins; fonts-dejavu-core on Debian.
 PDF_FONT_CANDIDATES: list[tuple[str, str]] = [
@@ -510,7 +301,7 @@ def render_pdf(report: dict[str, Any]) -> bytes:
     pdf = _pdf_setup(report)
     business, request, period = report["business"], report["request"], report["period"]
     specific = report["report"]["type"] == RequestType.KNOW_SPECIFIC
-    heading = _heading(report)
+    heading = report_heading(report)
     text = pdf.printable
     # Walk the whole report once first, so the note about unshowable characters can lead.
     for value in _strings(report):
@@ -678,7 +469,7 @@ def _pdf_pieces(w: _Writer, report: dict[str, Any]) -> None:
             f"{piece['category_name']} · collected {_date(piece['collected_at'])}",
             [
                 piece["value"],
-                *(f"{key}: {value}" for key, value in _detail_pairs(piece["details"])),
+                *(f"{key}: {value}" for key, value in detail_pairs(piece["details"])),
                 f"Where it came from: {piece['source']} · Where we keep it: {piece['data_system']}",
             ],
         )
@@ -701,96 +492,3 @@ def _pdf_pieces(w: _Writer, report: dict[str, Any]) -> None:
         w.subsection("Information we hold but do not disclose")
         for item in report["withheld"]:
             w.entry(item["label"], [item["statement"]])
-
-
-RENDERERS: dict[str, Callable[[dict[str, Any]], bytes]] = {
-    Export.Format.JSON: render_json,
-    Export.Format.CSV: render_csv,
-    Export.Format.HTML: lambda report: render_html(report).encode("utf-8"),
-    Export.Format.PDF: render_pdf,
-}
-
-
-# --- Writing the files ---------------------------------------------------------------------------
-
-
-def _write_private(path: Path, content: bytes) -> None:
-    """Write the file under a temporary name, then rename it: a worker killed mid-write leaves
-    a `.part` file that no row can point to, never a truncated answer under the final name
-    (fulfilment.storage.orphan_files_remove sweeps both)."""
-    partial = path.with_name(path.name + PARTIAL_SUFFIX)
-    # Readable by the portal's own user only; O_EXCL: a fresh uuid never overwrites anything.
-    descriptor = os.open(partial, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-    try:
-        with os.fdopen(descriptor, "wb") as handle:
-            handle.write(content)
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.replace(partial, path)  # atomic on one file system
-    except BaseException:
-        partial.unlink(missing_ok=True)
-        raise
-
-
-def _remove(names: Iterable[str]) -> None:
-    folder = exports_folder()
-    for name in names:
-        if name and Path(name).name == name:
-            (folder / name).unlink(missing_ok=True)
-
-
-def exports_write(
-    *, privacy_request: PrivacyRequest, report: dict[str, Any], now: datetime
-) -> list[Export]:
-    """Render the answer's files for the request's type, write each to
-    PRIVATE_FILES_ROOT/exports/<uuid>.<ext>, and point the request's Export rows (one per
-    format) at them. Returns the rows in FORMATS order.
-
-    Idempotent: run again, it writes fresh files, updates the same rows, and removes the files
-    they pointed to, and any row (and file) of a format the request no longer gets (a request
-    answered as categories after all), once the transaction commits. Call it outside a
-    transaction: rendering a PDF is slow (STYLE.md), and only the row updates take the
-    request's lock. Permission checks belong to the caller.
-    """
-    if report["request"]["reference"] != privacy_request.reference:
-        raise ValueError("The report is not about this request.")
-    formats = FORMATS[privacy_request.request_type]
-    if report["report"]["type"] != privacy_request.request_type:
-        raise ValueError("The report's type is not the request's.")
-    rendered = [(fmt, RENDERERS[fmt](report)) for fmt in formats]
-
-    folder = exports_folder()
-    folder.mkdir(parents=True, exist_ok=True)
-    written: list[tuple[str, str, int]] = []
-    try:
-        for fmt, content in rendered:
-            name = f"{uuid.uuid4().hex}.{EXTENSIONS[fmt]}"
-            _write_private(folder / name, content)
-            written.append((fmt, name, len(content)))
-        with transaction.atomic():
-            # The request's row lock makes two writers for one request take turns, so the
-            # unique (request, format) rows are never created twice.
-            PrivacyRequest.objects.select_for_update().only("pk").get(pk=privacy_request.pk)
-            existing = {e.format: e for e in Export.objects.filter(request=privacy_request)}
-            replaced: list[str] = []
-            exports = []
-            for fmt, name, size in written:
-                export = existing.pop(fmt, None)
-                if export is None:
-                    export = Export(request=privacy_request, format=str(fmt))
-                else:
-                    replaced.append(export.stored_name)
-                export.stored_name = name
-                export.size = size
-                export.created_at = now
-                export.removed_at = None
-                export.save()
-                exports.append(export)
-            for stale in existing.values():
-                replaced.append(stale.stored_name)
-                stale.delete()
-            transaction.on_commit(lambda: _remove(replaced))
-    except BaseException:
-        _remove(name for _, name, _ in written)
-        raise
-    return exports
