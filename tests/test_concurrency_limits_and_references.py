@@ -17,8 +17,9 @@ from django.urls import Resolver404, resolve
 from core.models import OutboundEmail
 from requests_app import ratelimit, references, services
 from requests_app.models import Attempt, PrivacyRequest, RequesterKind, RequestType
-from requests_app.services import submission
+from requests_app.services import lifecycle
 from tests import factories
+from tests.test_concurrency_double_submit import no_task_left_for_a_later_worker  # noqa: F401
 
 BURST = 25
 # Transactional tests here use serialized_rollback, as every transactional test in the suite
@@ -148,7 +149,7 @@ def test_references_are_random_not_a_count():
 def test_a_reference_already_taken_is_drawn_again(monkeypatch):
     taken = submit(email="first@example.com").reference
     draws = iter([taken, "PR-2026-7KQ4-M9XD"])
-    monkeypatch.setattr(submission, "reference_new", lambda year: next(draws))
+    monkeypatch.setattr(lifecycle, "reference_new", lambda year: next(draws))
 
     second = submit(email="second@example.com")
 

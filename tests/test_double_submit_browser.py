@@ -9,6 +9,7 @@ from playwright.sync_api import expect
 from core.models import OutboundEmail
 from requests_app.models import PrivacyRequest
 from tests import factories
+from tests.test_concurrency_double_submit import no_task_left_for_a_later_worker  # noqa: F401
 
 pytestmark = [
     pytest.mark.browser,
