@@ -13,6 +13,7 @@ from django.conf import settings
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
+from pypdf import PdfReader
 
 from consent.models import ConsentSource
 from consent.services import sale_opt_out, sale_opt_out_by_identifier
@@ -457,20 +458,70 @@ def names_report(full_name: str):
     return know_report(privacy_request=request_to_know(person, specific=True))
 
 
-@pytest.mark.parametrize("full_name", ["José Müller", "王小明", "Zoë O’Brien-Łukasiewicz"])
-def test_the_pdf_renders_accented_and_non_latin_names(full_name):
-    content = render_pdf(names_report(full_name))
+def pdf_text(content: bytes) -> str:
+    """The PDF's text as a reader extracts it, on one line: a table cell or a paragraph that
+    wraps reads as the words it holds."""
+    pages = PdfReader(io.BytesIO(content)).pages
+    return " ".join(" ".join(page.extract_text().split()) for page in pages)
 
-    assert content.startswith(b"%PDF-")
-    assert content.rstrip().endswith(b"%%EOF")
+
+UNSHOWN_NOTE = "Some characters of your information cannot be shown in this PDF"
 
 
-@pytest.mark.parametrize("full_name", ["José Müller", "王小明"])
-def test_the_pdf_renders_without_any_installed_font(monkeypatch, full_name):
+def font_installed_for(text: str) -> bool:
+    """Whether this machine has a font the PDF embeds that shows every character of `text`."""
+    wanted = {ord(c) for c in text}
+    regular = [regular for regular, _ in pdf_file.PDF_FONT_CANDIDATES]
+    return any(
+        Path(path).is_file() and wanted <= pdf_file._font_codepoints(path)
+        for path in regular + pdf_file.PDF_FALLBACK_FONT_CANDIDATES
+    )
+
+
+@pytest.mark.parametrize("full_name", ["José Müller", "Zoë O’Brien-Łukasiewicz"])
+def test_the_pdf_shows_the_consumers_name_categories_and_records(full_name):
+    report = names_report(full_name)
+
+    text = pdf_text(render_pdf(report))
+
+    assert "Your personal information: a copy of the specific pieces" in text
+    assert text.count(full_name) >= 2  # the name record, and the identity held today
+    assert report["categories"]
+    for category in report["categories"]:
+        assert category["name"] in text
+    address = next(p for p in report["pieces"] if p["category"] == "shipping-address")
+    assert address["value"] == "742 Sample Lane, San Francisco, CA 94110"
+    assert address["value"] in text
+    assert "zip code: 94110" in text  # a record's structured details too
+    assert report["request"]["reference"] in text
+    assert UNSHOWN_NOTE not in text
+
+
+def test_a_name_in_a_script_no_installed_font_shows_is_flagged_not_dropped():
+    """Chinese needs a fallback font (fonts-droid-fallback): with one the name prints as it is,
+    without one as "?" under a note that the HTML and JSON show it exactly."""
+    text = pdf_text(render_pdf(names_report("王小明")))
+
+    if font_installed_for("王小明"):
+        assert "王小明" in text
+        assert UNSHOWN_NOTE not in text
+    else:
+        assert "???" in text
+        assert UNSHOWN_NOTE in text
+    assert "Email address" in text
+
+
+@pytest.mark.parametrize(
+    ("full_name", "printed"), [("José Müller", "José Müller"), ("王小明", "???")]
+)
+def test_the_pdf_renders_without_any_installed_font(monkeypatch, full_name, printed):
     monkeypatch.setattr(pdf_file, "PDF_FONT_CANDIDATES", [])
     monkeypatch.setattr(pdf_file, "PDF_FALLBACK_FONT_CANDIDATES", [])
 
-    assert render_pdf(names_report(full_name)).startswith(b"%PDF-")
+    text = pdf_text(render_pdf(names_report(full_name)))
+
+    assert printed in text
+    assert (UNSHOWN_NOTE in text) == (printed != full_name)
 
 
 def test_without_a_unicode_font_latin_1_letters_are_kept_and_others_flagged():
