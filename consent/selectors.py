@@ -9,8 +9,11 @@ from core import legal_clock
 from registry.models import Consumer, DataSystem, PersonalRecord
 
 from .models import (
+    ConsentEvent,
+    ConsentSource,
     MarketingChannel,
     MarketingPreference,
+    PendingOptOut,
     PreferenceChange,
     SaleStatus,
 )
@@ -91,6 +94,117 @@ def sale_suppression_list(*, now: datetime | None = None) -> QuerySet[Consumer]:
         .order_by("pk")
         .only("pk", "email")
     )
+
+
+# --- Sale over a past period ---------------------------------------------------------------------
+#
+# sellable_condition says who may be sold today. Whether someone could be sold at a moment in the
+# past (the answer to know: "personal information we sold in the 12 months") is the same rule
+# replayed over the consumer's append-only consent history (ConsentEvent "opted_out" and
+# "opted_in"), never over the current status row, which only says how things stand now.
+
+OPTED_OUT = "opted_out"
+OPTED_IN = "opted_in"
+NO_DIRECTION = "none"
+
+
+@dataclass(frozen=True)
+class SaleHistory:
+    """Whether the consumer's personal information could be sold during a period."""
+
+    allowed: list[tuple[datetime, datetime]]  # the stretches of the period, oldest first
+    opted_out_at_start: bool  # an opt-out given before the period was in force when it began
+
+
+def sale_history(consumer: Consumer, *, start: datetime, end: datetime) -> SaleHistory:
+    """The stretches of [start, end] during which the consumer's personal information could be
+    sold, by sellable_condition's rule replayed over their consent history: never while opted
+    out; a consumer known to be under SALE_MINIMUM_AGE only after an opt-in (the services
+    refuse an opt-in the consumer's age does not allow, so a recorded opt-in is a valid one);
+    anyone else unless opted out. An opt-out takes effect the moment it is received (DESIGN.md:
+    "the sale flag off for this person at once"). Two queries."""
+    directions = _sale_directions(consumer, until=end)
+    return SaleHistory(
+        allowed=_sale_allowed_stretches(consumer, directions, start=start, end=end),
+        opted_out_at_start=_direction_at(directions, start) == OPTED_OUT,
+    )
+
+
+def _sale_directions(consumer: Consumer, *, until: datetime) -> list[tuple[datetime, str]]:
+    """The consumer's directions about sale up to `until`, oldest first: (when, OPTED_OUT or
+    OPTED_IN). An opt-out that waited for the consumer to appear (PendingOptOut, applied as an
+    "earlier request") dates from when the consumer gave it, as
+    consent.services.pending_opt_outs_apply records it, not from when it was applied."""
+    events = ConsentEvent.objects.filter(
+        consumer=consumer,
+        kind__in=[ConsentEvent.Kind.OPTED_OUT, ConsentEvent.Kind.OPTED_IN],
+        created_at__lte=until,
+    ).order_by("created_at", "pk")
+    waiting = [
+        (applied, received)
+        for applied, received in PendingOptOut.objects.filter(
+            applied_to=consumer, applied_at__isnull=False
+        ).values_list("applied_at", "received_at")
+        if applied is not None
+    ]
+    directions: list[tuple[datetime, str]] = []
+    for event in events:
+        when = event.created_at
+        if event.kind == ConsentEvent.Kind.OPTED_OUT:
+            if event.source == ConsentSource.EARLIER_REQUEST:
+                given = [received for applied, received in waiting if applied <= when]
+                if given:
+                    when = min(when, min(given))
+            directions.append((when, OPTED_OUT))
+        else:
+            directions.append((when, OPTED_IN))
+    directions.sort(key=lambda d: d[0])
+    return directions
+
+
+def _direction_at(directions: list[tuple[datetime, str]], moment: datetime) -> str:
+    state = NO_DIRECTION
+    for when, direction in directions:
+        if when <= moment:
+            state = direction
+    return state
+
+
+def _sale_allowed_stretches(
+    consumer: Consumer,
+    directions: list[tuple[datetime, str]],
+    *,
+    start: datetime,
+    end: datetime,
+) -> list[tuple[datetime, datetime]]:
+    coming_of_age: datetime | None = None
+    if consumer.birth_date is not None:
+        coming_of_age = legal_clock.start_of_day(
+            legal_clock.add_months(consumer.birth_date, 12 * settings.SALE_MINIMUM_AGE)
+        )
+
+    def allowed_at(moment: datetime) -> bool:
+        state = _direction_at(directions, moment)
+        if state == OPTED_OUT:
+            return False
+        if state == OPTED_IN:
+            return True
+        return coming_of_age is None or moment >= coming_of_age
+
+    cuts = {start, end}
+    cuts.update(when for when, _ in directions if start < when < end)
+    if coming_of_age is not None and start < coming_of_age < end:
+        cuts.add(coming_of_age)
+    points = sorted(cuts)
+    stretches: list[tuple[datetime, datetime]] = []
+    for begin, finish in zip(points, points[1:], strict=False):
+        if not allowed_at(begin):
+            continue
+        if stretches and stretches[-1][1] == begin:
+            stretches[-1] = (stretches[-1][0], finish)
+        else:
+            stretches.append((begin, finish))
+    return stretches
 
 
 # --- Marketing preferences ----------------------------------------------------------------------
