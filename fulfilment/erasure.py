@@ -3,7 +3,8 @@
 DESIGN.md, "delete": erasure or de-identification everywhere the data lives, a record of which
 exception kept what, and a minimal suppression record so the deleted data is not re-imported.
 
-    consumer_erase_internal       the internal connector's erase (fulfilment.connectors)
+    consumer_erase_internal       the internal connector's erase (fulfilment.connectors): runs
+                                  ERASURE_STEPS, an ordered list of named steps
     request_personal_data_erase   once a request the erasure left open has been answered
 
 What happens to each place the person's data lives, and why:
@@ -57,7 +58,8 @@ from __future__ import annotations
 
 import importlib
 from collections import Counter
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
@@ -126,13 +128,155 @@ def _request_fields(names: Iterable[str]) -> list[str]:
     return [name for name in names if name in existing]
 
 
+@dataclass
+class Erasure:
+    """What the steps of one erasure share: whose data, where it is, and what each step did.
+    Found once, before any step runs, while every identifier is still there."""
+
+    consumer: Consumer
+    user: Any  # the consumer's login account, or None
+    privacy_request: PrivacyRequest  # the deletion being carried out
+    now: datetime
+    requests_about: list[PrivacyRequest]  # the person's own requests
+    requests_by: list[PrivacyRequest]  # requests they made for someone else
+    addresses: set[str]  # every email address of theirs
+    erased: dict[str, Any] = field(default_factory=dict)  # counts, by what was erased
+    opt_out_kept: bool = False
+
+
+@dataclass(frozen=True)
+class ErasureStep:
+    name: str
+    run: Callable[[Erasure], None]
+
+
+def _step(name: str) -> Callable[[Callable[[Erasure], None]], ErasureStep]:
+    def make(run: Callable[[Erasure], None]) -> ErasureStep:
+        return ErasureStep(name, run)
+
+    return make
+
+
+@_step("opt-out kept")
+def _opt_out_keep(e: Erasure) -> None:
+    """The consent app's own rule for a consumer who goes away: an opt-out of sale is left as a
+    waiting opt-out keyed by hashes of the email and phone (consent.signals). Only consent reads
+    the sale flag (tests/test_opt_out.py), so it decides."""
+    keep_opt_out_of_deleted_consumer(sender=Consumer, instance=e.consumer)
+    hashes = consumer_identifier_hashes(email=e.consumer.email, phone=e.consumer.phone)
+    e.opt_out_kept = PendingOptOut.objects.filter(
+        _hash_pairs(hashes), applied_at__isnull=True
+    ).exists()
+
+
+@_step("suppression entry")
+def _suppression_record(e: Erasure) -> None:
+    """Keyed hashes of the email and phone, so the shop's next import does not bring the person
+    back. On a second run the identifiers are gone already: the first run made the entry."""
+    suppression_add(email=e.consumer.email, phone=e.consumer.phone, now=e.now)
+
+
+@_step("admin log entries")
+def _admin_log_entries_delete(e: Erasure) -> None:
+    e.erased["admin_log_entries"] = _admin_log_delete(
+        e.consumer, e.user, e.addresses, e.consumer.phone
+    )
+
+
+@_step("personal records")
+def _records_delete(e: Erasure) -> None:
+    records = PersonalRecord.objects.filter(consumer=e.consumer)
+    by_category = Counter(records.values_list("category__slug", flat=True))
+    e.erased["records"] = records.delete()[0]
+    e.erased["records_by_category"] = dict(sorted(by_category.items()))
+
+
+@_step("marketing choices")
+def _marketing_erase(e: Erasure) -> None:
+    e.erased.update(_consent_erase(e.consumer))
+
+
+@_step("request details")
+def _request_details_erase(e: Erasure) -> None:
+    e.erased.update(_requests_erase(e.requests_about, e.requests_by, current=e.privacy_request))
+
+
+@_step("files")
+def _request_files_erase(e: Erasure) -> None:
+    e.erased.update(_files_erase([r.pk for r in e.requests_about], now=e.now))
+
+
+@_step("outbox")
+def _outbox_emails_redact(e: Erasure) -> None:
+    e.erased["outbox_emails"] = _outbox_redact(
+        addresses=e.addresses, request_ids=[r.pk for r in e.requests_about]
+    )
+
+
+@_step("sign-in logs")
+def _sign_in_logs_delete(e: Erasure) -> None:
+    e.erased["sign_in_logs"] = _axes_delete(e.addresses, e.user)
+
+
+@_step("sessions")
+def _account_sessions_delete(e: Erasure) -> None:
+    e.erased["sessions"] = _sessions_delete(e.consumer, e.user)
+
+
+@_step("attempt counters")
+def _attempt_counters_delete(e: Erasure) -> None:
+    e.erased["attempt_counters"] = _attempts_delete(e.addresses)
+
+
+@_step("login account")
+def _login_account_anonymize(e: Erasure) -> None:
+    e.erased["login_account"] = _account_anonymize(e.user) if e.user is not None else 0
+
+
+@_step("consumer identity")
+def _consumer_identity_erase(e: Erasure) -> None:
+    e.erased["consumer_identity"] = _consumer_deidentify(e.consumer)
+
+
+# The erasure, in order: adding a step is one line here. All of them run in one transaction, so
+# the order is not about crashes (a failure rolls back every step) but about what each step
+# reads: the person's identifiers, their account's username and the ids of their rows, which
+# later steps remove. tests/test_deletion.py holds the order's constraints.
+ERASURE_STEPS: tuple[ErasureStep, ...] = (
+    # First: consent reads the sale status and the identifiers it hashes.
+    _opt_out_keep,
+    # Before any personal data goes, from the identifiers still on the consumer's row: the
+    # suppression entry is what stops the person being imported again.
+    _suppression_record,
+    # Before the rows they describe go (found by those rows' ids) and before the account is
+    # renamed (found by its username and addresses).
+    _admin_log_entries_delete,
+    _records_delete,
+    _marketing_erase,
+    _request_details_erase,
+    _request_files_erase,
+    _outbox_emails_redact,
+    # Before the account is renamed: django-axes keeps the username typed at each attempt.
+    _sign_in_logs_delete,
+    # Before the account is anonymized: every browser signed in to it, or holding the
+    # consumer's preferences link, is signed out while the account is still the person's.
+    _account_sessions_delete,
+    _attempt_counters_delete,
+    # Once nothing that finds rows by the account's username or email is left to run.
+    _login_account_anonymize,
+    # Last: every step above reads the consumer's identifiers; saved blank, consent's post_save
+    # finds no waiting opt-out to apply to it (the one kept first is for the person).
+    _consumer_identity_erase,
+)
+
+
 def consumer_erase_internal(
     *, consumer: Consumer, privacy_request: PrivacyRequest, now: datetime
 ) -> dict[str, Any]:
     """Erase or de-identify `consumer` everywhere in the portal's database, in one transaction,
-    for the deletion `privacy_request`. Returns what was erased and what was kept under which
-    exception, as counts (no personal data): it becomes the task's SystemTask.result, and the
-    "kept" entries are told to the consumer in the answer.
+    for the deletion `privacy_request`, by running ERASURE_STEPS in order. Returns what was
+    erased and what was kept under which exception, as counts (no personal data): it becomes
+    the task's SystemTask.result, and the "kept" entries are told to the consumer in the answer.
 
     Safe to run twice: a second run finds nothing left to erase and changes nothing.
     """
@@ -140,82 +284,69 @@ def consumer_erase_internal(
         consumer = Consumer.objects.select_for_update().get(pk=consumer.pk)
         user = consumer.user
         requests_about = _requests_about(consumer, user, current=privacy_request)
-        requests_by = _requests_made_for_others(consumer, user, about=requests_about)
-        addresses = _addresses(consumer, user, requests_about)
-        email, phone = consumer.email, consumer.phone
-        # The consent app's own rule for a consumer who goes away: an opt-out of sale is left
-        # as a waiting opt-out keyed by hashes of the email and phone (consent.signals). Only
-        # consent reads the sale flag (tests/test_opt_out.py), so it decides; called while the
-        # identifiers are still there.
-        keep_opt_out_of_deleted_consumer(sender=Consumer, instance=consumer)
-        opt_out_kept = PendingOptOut.objects.filter(
-            _hash_pairs(consumer_identifier_hashes(email=email, phone=phone)),
-            applied_at__isnull=True,
-        ).exists()
-
-        erased: dict[str, Any] = {}
-        # Before the rows they describe are deleted, while their keys are still known.
-        erased["admin_log_entries"] = _admin_log_delete(consumer, user, addresses, phone)
-
-        records = PersonalRecord.objects.filter(consumer=consumer)
-        by_category = Counter(records.values_list("category__slug", flat=True))
-        erased["records"] = records.delete()[0]
-        erased["records_by_category"] = dict(sorted(by_category.items()))
-
-        erased.update(_consent_erase(consumer))
-        erased.update(_requests_erase(requests_about, requests_by, current=privacy_request))
-        erased.update(_files_erase([r.pk for r in requests_about], now=now))
-        erased["outbox_emails"] = _outbox_redact(
-            addresses=addresses, request_ids=[r.pk for r in requests_about]
+        erasure = Erasure(
+            consumer=consumer,
+            user=user,
+            privacy_request=privacy_request,
+            now=now,
+            requests_about=requests_about,
+            requests_by=_requests_made_for_others(consumer, user, about=requests_about),
+            addresses=_addresses(consumer, user, requests_about),
         )
-        erased["sign_in_logs"] = _axes_delete(addresses, user)
-        erased["sessions"] = _sessions_delete(consumer, user)
-        erased["attempt_counters"] = _attempts_delete(addresses)
-        erased["login_account"] = _account_anonymize(user) if user is not None else 0
-        erased["consumer_identity"] = _consumer_deidentify(consumer)
+        for step in ERASURE_STEPS:
+            step.run(erasure)
+        return {
+            "erased": erasure.erased,
+            "kept": _kept(consumer),
+            "retained": _retained(erasure),
+            "held_until_answered": _held_until_answered(requests_about, current=privacy_request),
+        }
 
-        retained: list[dict[str, Any]] = []
-        if opt_out_kept:
-            retained.append(
-                {
-                    "kind": "opt-out of sale",
-                    "count": 1,
-                    "why": "Your direction not to sell stays in force, kept with keyed hashes "
-                    "of your email address and phone number only.",
-                }
-            )
-        # On a second run the identifiers are gone already: the first run made the entry.
-        suppression_add(email=email, phone=phone, now=now)
+
+def _retained(e: Erasure) -> list[dict[str, Any]]:
+    """What the erasure keeps of the person, and why (no exception needed: no personal data)."""
+    retained: list[dict[str, Any]] = []
+    if e.opt_out_kept:
         retained.append(
             {
-                "kind": "suppression entry",
+                "kind": "opt-out of sale",
                 "count": 1,
-                "why": "So that your information is not imported again from the shop's "
-                "systems, we keep keyed hashes of your email address and phone number.",
+                "why": "Your direction not to sell stays in force, kept with keyed hashes "
+                "of your email address and phone number only.",
             }
         )
-        retained.append(
-            {
-                "kind": "records of your privacy requests",
-                "count": len(requests_about),
-                "why": "The law requires records of requests for 24 months (11 CCR 7101): "
-                "dates, type, channel and our response, without your name or contact details.",
-            }
-        )
+    retained.append(
+        {
+            "kind": "suppression entry",
+            "count": 1,
+            "why": "So that your information is not imported again from the shop's "
+            "systems, we keep keyed hashes of your email address and phone number.",
+        }
+    )
+    retained.append(
+        {
+            "kind": "records of your privacy requests",
+            "count": len(e.requests_about),
+            "why": "The law requires records of requests for 24 months (11 CCR 7101): "
+            "dates, type, channel and our response, without your name or contact details.",
+        }
+    )
+    return retained
 
-        orders = Order.objects.filter(consumer=consumer).count()
-        kept: list[dict[str, Any]] = []
-        if orders:
-            kept.append(
-                {
-                    "kind": "orders",
-                    "exception": DeletionException.LEGAL_OBLIGATION.value,
-                    "count": orders,
-                    "why": ORDERS_KEPT_WHY,
-                }
-            )
-        held = _held_until_answered(requests_about, current=privacy_request)
-    return {"erased": erased, "kept": kept, "retained": retained, "held_until_answered": held}
+
+def _kept(consumer: Consumer) -> list[dict[str, Any]]:
+    """What the erasure keeps under an exception to deletion: the de-identified orders."""
+    orders = Order.objects.filter(consumer=consumer).count()
+    if not orders:
+        return []
+    return [
+        {
+            "kind": "orders",
+            "exception": DeletionException.LEGAL_OBLIGATION.value,
+            "count": orders,
+            "why": ORDERS_KEPT_WHY,
+        }
+    ]
 
 
 def request_personal_data_erase(*, privacy_request: PrivacyRequest) -> bool:

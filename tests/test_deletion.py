@@ -37,7 +37,12 @@ from consent.selectors import consumer_may_be_sold, consumers_whose_data_may_be_
 from consent.services import sale_opt_out
 from core.mail import MAX_ATTEMPTS, email_send, outbox_send_due
 from core.models import OutboundEmail
-from fulfilment.erasure import consumer_erase_internal, request_personal_data_erase
+from fulfilment import erasure
+from fulfilment.erasure import (
+    ERASURE_STEPS,
+    consumer_erase_internal,
+    request_personal_data_erase,
+)
 from fulfilment.models import Export
 from fulfilment.storage import exports_folder
 from registry.models import Consumer, DataSystem, Order, PersonalRecord, Suppression
@@ -549,6 +554,44 @@ def test_the_result_records_what_was_erased_and_that_orders_were_kept_under_lega
     assert (world.person.full_name, world.person.email, world.person.phone) == ("", "", "")
     assert world.person.birth_date is None and world.person.shop_customer_id is None
     assert world.person.user_id is None
+
+
+# --- The order of the steps ----------------------------------------------------------------------
+
+
+def test_the_erasure_steps_run_in_an_order_that_keeps_what_each_reads():
+    order = [step.name for step in ERASURE_STEPS]
+
+    def before(first: str, then: str) -> bool:
+        return order.index(first) < order.index(then)
+
+    assert len(order) == len(set(order))
+    # The suppression entry and the kept opt-out are made before any personal record goes.
+    assert before("suppression entry", "personal records")
+    assert before("opt-out kept", "personal records")
+    # The admin's history is found by the ids of the rows it is about.
+    assert before("admin log entries", "personal records")
+    assert before("admin log entries", "marketing choices")
+    # The login account is anonymized after its sessions are deleted, and after every step that
+    # finds rows by its username or email.
+    for step in ("sessions", "sign-in logs", "admin log entries", "attempt counters"):
+        assert before(step, "login account")
+    # Every step reads the consumer's identifiers: they go last.
+    assert order[-1] == "consumer identity"
+
+
+def test_a_suppression_entry_made_after_the_identity_is_gone_would_be_empty(world, monkeypatch):
+    """Why the order is data worth testing: the same steps with the suppression entry moved
+    after the identity's erasure leave nothing to stop the person being imported again."""
+    steps = [s for s in ERASURE_STEPS if s.name != "suppression entry"]
+    suppression = next(s for s in ERASURE_STEPS if s.name == "suppression entry")
+    monkeypatch.setattr(erasure, "ERASURE_STEPS", (*steps, suppression))
+
+    consumer_erase_internal(
+        consumer=world.person, privacy_request=world.deletion, now=timezone.now()
+    )
+
+    assert not Suppression.objects.exists()
 
 
 # --- Twice --------------------------------------------------------------------------------------
