@@ -245,6 +245,20 @@ def form_on(response, *, having: str | None = None, action: str | None = None) -
     raise AssertionError(f"no form with {having or action} on the page")
 
 
+def post_as_rendered(client, url: str, values: dict, *, page: str | None = None):
+    """POST `values` through the form that `page` (by default `url` itself) renders for `url`,
+    with its hidden fields (CSRF, the submission token) as rendered: how a browser posts."""
+    rendered = client.get(page or url)
+    candidates = [
+        f
+        for f in forms_on(rendered.content.decode())
+        if f.method == "post" and f.action in ("", url)
+    ]
+    assert candidates, f"no form for {url} on {page or url}"
+    form = next((f for f in candidates if set(values) & set(f.fields)), candidates[0])
+    return client.post(url, fill(form, values))
+
+
 # --- The checks ---------------------------------------------------------------------------------
 
 
@@ -254,6 +268,9 @@ def assert_page_safe(response) -> None:
     content_type = response.get("Content-Type", "")
     if "html" in content_type and not getattr(response, "streaming", False):
         body = response.content.decode(errors="replace")
+        # The fuzzed data reached the view: a CSRF refusal would mean the form was not posted
+        # as rendered, and every example after it would test nothing.
+        assert not (response.status_code == 403 and "CSRF" in body), "refused by the CSRF check"
         unescaped = [s for s in UNESCAPED if s in body]
         assert not unescaped, f"unescaped {unescaped} in {response.request['PATH_INFO']}"
     location = response.get("Location", "")

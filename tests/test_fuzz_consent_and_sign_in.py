@@ -18,6 +18,7 @@ from tests.fuzz_support import (
     hostile_text,
     one_example,
     or_hostile,
+    post_as_rendered,
     sent_emails_checked,
 )
 from tests.request_helpers import deliver_emails
@@ -34,6 +35,12 @@ def with_gpc(header: str | None) -> dict:
     if header is None or any(c in header for c in "\r\n\x00"):
         return {}
     return {"HTTP_SEC_GPC": header}
+
+
+@pytest.fixture
+def client():
+    """A browser whose posts must carry the CSRF token its page gave it, as a real one does."""
+    return Client(enforce_csrf_checks=True)
 
 
 @pytest.fixture
@@ -62,11 +69,17 @@ def test_fuzz_do_not_sell(client, dana, data, signed_in, gpc):
         sent_emails_checked()
 
 
+@pytest.fixture
+def opted_out_account(client, dana):
+    """Dana, signed in, has opted out with the account's button."""
+    client.force_login(dana.user)
+    post_as_rendered(client, "/do-not-sell/", {"action": "opt-out-account"})
+    return dana
+
+
 @fuzz_settings
 @given(data=st.data(), gpc=GPC_HEADERS)
-def test_fuzz_allowing_sale_again(client, dana, data, gpc):
-    client.force_login(dana.user)
-    client.post("/do-not-sell/", {"action": "opt-out-account"})
+def test_fuzz_allowing_sale_again(client, opted_out_account, data, gpc):
     form = form_on(client.get("/do-not-sell/allow/"), having="submission_token")
     with one_example(client):
         values = drawn(data, form) | {"zqx": data.draw(hostile_text())}
@@ -91,9 +104,11 @@ def test_fuzz_asking_for_a_preferences_link(client, dana, data):
 @pytest.fixture
 def preferences_opened(client, dana, django_capture_on_commit_callbacks):
     """A browser that opened Dana's emailed preferences link."""
-    client.post("/preferences/link/", {"email": "dana@example.com"})
+    post_as_rendered(
+        client, "/preferences/link/", {"email": "dana@example.com"}, page="/preferences/"
+    )
     path = link_path(deliver_emails()[-1])
-    assert client.post(path).status_code == 302
+    assert post_as_rendered(client, path, {}).status_code == 302
     return client
 
 
@@ -125,7 +140,7 @@ def test_fuzz_consumer_sign_in(client, dana, data, next_url, right_password):
     username = data.draw(or_hostile(st.sampled_from(["dana@example.com", "Dana@Example.com"])))
     password = factories.PASSWORD if right_password else data.draw(hostile_text(), label="pw")
     values = drawn(data, form, username=username, password=password) | {"next": next_url}
-    browser = Client()
+    browser = client
     with one_example(browser):
         response = browser.post("/account/sign-in/", values)
         assert_page_safe(response)

@@ -23,6 +23,7 @@ from tests.fuzz_support import (
     hostile_text,
     one_example,
     or_hostile,
+    post_as_rendered,
     sent_emails_checked,
 )
 from tests.request_helpers import last_code_for, latest_request
@@ -32,6 +33,13 @@ pytestmark = pytest.mark.django_db
 
 TYPES = ["know_categories", "know_specific", "delete"]
 DETAILS = "/requests/new/details/"
+
+
+@pytest.fixture
+def client():
+    """A browser whose posts must carry the CSRF token its page gave it, as a real one does:
+    every form is posted with the hidden fields it was rendered with."""
+    return Client(enforce_csrf_checks=True)
 
 
 @pytest.fixture
@@ -157,7 +165,8 @@ def test_fuzz_account_holder_path(client, officer, account_holder, type_, data):
 
 @pytest.fixture
 def awaiting_code(client):
-    client.post(
+    post_as_rendered(
+        client,
         f"{DETAILS}?type=know_categories&who=self",
         {"requester_name": "Dana Shopper", "requester_email": "dana@example.com"},
     )
@@ -194,12 +203,14 @@ def verifying(client, dana):
     """A request of each type, its email confirmed, waiting for data points."""
     waiting = {}
     for type_ in TYPES:
-        client.post(
+        post_as_rendered(
+            client,
             f"{DETAILS}?type={type_}&who=self",
             {"requester_name": "Dana Shopper", "requester_email": "dana@example.com"},
         )
         privacy_request = latest_request()
-        client.post(
+        post_as_rendered(
+            client,
             f"/requests/{privacy_request.reference}/confirm-email/",
             {"code": last_code_for("dana@example.com")},
         )
@@ -244,16 +255,19 @@ def test_fuzz_data_points(client, officer, dana, verifying, data):
 
 @pytest.fixture
 def awaiting_delete_confirmation(client, dana):
-    client.post(
+    post_as_rendered(
+        client,
         f"{DETAILS}?type=delete&who=self",
         {"requester_name": "Dana Shopper", "requester_email": "dana@example.com"},
     )
     privacy_request = latest_request()
-    client.post(
+    post_as_rendered(
+        client,
         f"/requests/{privacy_request.reference}/confirm-email/",
         {"code": last_code_for("dana@example.com")},
     )
-    client.post(
+    post_as_rendered(
+        client,
         f"/requests/{privacy_request.reference}/verify/",
         {"address": "742 Sample Lane", "zip_code": "94110", "recent_purchase": dana.latest_order},
     )
@@ -317,10 +331,12 @@ TOKENS = st.one_of(
 
 @fuzz_settings
 @given(link=st.sampled_from(TOKEN_LINKS), token=TOKENS, code=hostile_text(20), post=st.booleans())
-def test_fuzz_emailed_links_with_any_token(client, link, token, code, post):
+def test_fuzz_emailed_links_with_any_token(link, token, code, post):
     from urllib.parse import quote
 
+    loose = Client()
     url = link.format(quote(token, safe="") or "x")
-    with one_example(client):
-        response = client.post(url, {"code": code}) if post else client.get(url)
+    with one_example(loose):
+        # Not one of our forms: a link as anyone may send it, so no CSRF check stops it first.
+        response = loose.post(url, {"code": code}) if post else loose.get(url)
         assert_page_safe(response)
