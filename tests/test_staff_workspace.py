@@ -99,9 +99,8 @@ def test_role_matrix_of_actions(role, action, officer, care, auditor):
     if action == "close":
         every_system_answered(request)
     if action == "extend":
-        data = data | {
-            "extend-new_due_date": legal_clock.local_date(request.due_at) + timedelta(days=10)
-        }
+        new_due_date = legal_clock.local_date(request.due_at) + timedelta(days=10)
+        data = data | {"extend-new_due_date": new_due_date.isoformat()}
 
     response = signed_in(user).post(f"/staff/requests/{request.reference}/{action}/", data)
 
