@@ -4,20 +4,22 @@ soon, one overdue, one extended, some answered. Development only (seed_demo refu
 
 from datetime import datetime, timedelta
 
+from django.db import transaction
+
 from registry.models import Consumer
 from requests_app.models import (
     Channel,
     DenialReason,
-    Outcome,
     PrivacyRequest,
     RequesterKind,
-    RequestEvent,
     RequestType,
     Status,
     VerificationMethod,
     VerificationTier,
 )
-from requests_app.services.submission import request_row_create
+from requests_app.services import lifecycle, staff_actions
+from requests_app.services.submission import receipt_context
+from requests_app.services.verification import request_confirm_delete, request_verified_mark
 
 # (customer number, type, status, days since receipt, channel)
 DEMO_REQUESTS = [
@@ -31,7 +33,6 @@ DEMO_REQUESTS = [
     (9, RequestType.DELETE, Status.DENIED, 90, Channel.EMAIL),
     (10, RequestType.KNOW_CATEGORIES, Status.EMAIL_UNCONFIRMED, 1, Channel.WEB),
 ]
-VERIFIED_STATES = {Status.VERIFIED, Status.APPROVED, Status.IN_PROGRESS, Status.FULFILLED}
 
 
 def demo_requests_create(*, now: datetime) -> int:
@@ -56,56 +57,97 @@ def demo_requests_create(*, now: datetime) -> int:
 
 
 def _create(consumer, request_type, status, received_at, channel, now) -> None:
-    verified = status in VERIFIED_STATES or status == Status.DENIED
-    request = request_row_create(
+    """The request arrives as a real one does and walks the lifecycle's moves to `status`,
+    through the same services, each step a while after the one before: its history, emails
+    and dates are what the workflow writes."""
+    new = PrivacyRequest(
         received_at=received_at,
         request_type=request_type,
         requester_kind=RequesterKind.SELF,
         channel=channel,
-        status=status,
         requester_name=consumer.full_name,
         requester_email=consumer.email,
-        consumer=consumer if verified else None,
         acknowledged_at=received_at,
-        email_confirmed_at=None if status == Status.EMAIL_UNCONFIRMED else received_at,
-        verified_at=received_at + timedelta(hours=1) if verified else None,
-        verification_method=VerificationMethod.DATA_POINTS if verified else "",
-        verification_tier=VerificationTier.TWO if verified else "",
-        counts_toward_cap=verified and request_type != RequestType.DELETE,
     )
-    fields: list[str] = []
-    if consumer.shop_customer_id == "DEMO-0007":
-        request.extended_due_at = request.extension_limit_at
-        request.extension_reason = "Your records are held in several of our systems."
-        request.extended_at = received_at + timedelta(days=20)
-        fields += ["extended_due_at", "extension_reason", "extended_at"]
-    if status == Status.FULFILLED:
-        request.responded_at = received_at + timedelta(days=21)
-        request.outcome = Outcome.COMPLIED_WHOLE
-        fields += ["responded_at", "outcome"]
-    if status == Status.DENIED:
-        request.responded_at = received_at + timedelta(days=8)
-        request.outcome = Outcome.DENIED
-        request.denial_reason = DenialReason.EXCEPTION
-        request.denial_exception = "legal_obligation"
-        request.denial_explanation = "We must keep records of your orders for tax purposes."
-        fields += [
-            "responded_at",
-            "outcome",
-            "denial_reason",
-            "denial_exception",
-            "denial_explanation",
-        ]
-    if fields:
-        request.save(update_fields=fields)
-    RequestEvent.objects.create(
-        request=request, kind=RequestEvent.Kind.SUBMITTED, actor_label="consumer", at=received_at
-    )
-    if verified:
-        RequestEvent.objects.create(
-            request=request,
-            kind=RequestEvent.Kind.VERIFIED,
-            actor_label="system",
-            detail="Two-tier",
-            at=received_at + timedelta(hours=1),
+    with transaction.atomic():
+        if channel == Channel.WEB:
+            request = lifecycle.transition_perform(
+                new,
+                lifecycle.SUBMIT,
+                message_context=lambda created: receipt_context(created, now=received_at),
+                at=received_at,
+            )
+        else:
+            request = lifecycle.transition_perform(new, lifecycle.LOG, at=received_at)
+        _walk(request, consumer, status, received_at)
+        if consumer.shop_customer_id == "DEMO-0007":
+            request.refresh_from_db()
+            request.extended_due_at = request.extension_limit_at
+            request.extension_reason = "Your records are held in several of our systems."
+            request.extended_at = received_at + timedelta(days=20)
+            request.save(update_fields=["extended_due_at", "extension_reason", "extended_at"])
+
+
+def _walk(request: PrivacyRequest, consumer: Consumer, status: str, received_at) -> None:
+    if status == Status.EMAIL_UNCONFIRMED:
+        return
+    if request.status == Status.EMAIL_UNCONFIRMED:
+        confirmed_at = received_at + timedelta(minutes=5)
+        request = lifecycle.transition_perform(
+            request,
+            lifecycle.CONFIRM_EMAIL,
+            writes={"email_confirmed_at": confirmed_at},
+            at=confirmed_at,
         )
+    if status == Status.VERIFYING:
+        return
+    verified_at = received_at + timedelta(hours=1)
+    request.consumer = consumer
+    request.save(update_fields=["consumer"])
+    request_verified_mark(
+        privacy_request=request,
+        method=VerificationMethod.DATA_POINTS,
+        tier=VerificationTier.TWO,
+        actor=None,
+        now=verified_at,
+    )
+    request.refresh_from_db()
+    if request.status == Status.AWAITING_DELETE_CONFIRMATION:
+        request_confirm_delete(privacy_request=request, now=verified_at + timedelta(minutes=5))
+    if status == Status.DENIED:
+        staff_actions.request_deny(
+            privacy_request=request,
+            actor=None,
+            reason=DenialReason.EXCEPTION,
+            exception="legal_obligation",
+            explanation="We must keep records of your orders for tax purposes.",
+            now=received_at + timedelta(days=8),
+        )
+        return
+    _staff_steps(request, status, received_at)
+
+
+def _staff_steps(request: PrivacyRequest, status: str, received_at) -> None:
+    """Approve, start and answer, as far as `status`."""
+    steps = [Status.APPROVED, Status.IN_PROGRESS, Status.FULFILLED]
+    if status not in steps:
+        return
+    staff_actions.request_approve(
+        privacy_request=request, actor=None, now=received_at + timedelta(days=2)
+    )
+    if status == Status.APPROVED:
+        return
+    staff_actions.request_work_start(
+        privacy_request=request,
+        actor=None,
+        plan=lambda locked: [],  # the demo's data systems have no tasks to run
+        now=received_at + timedelta(days=3),
+    )
+    if status == Status.IN_PROGRESS:
+        return
+    staff_actions.request_close(
+        privacy_request=request,
+        actor=None,
+        summary="The categories of personal information we hold about you are attached.",
+        now=received_at + timedelta(days=21),
+    )

@@ -24,14 +24,10 @@ from core.keyed_hash import KeyPurpose, keyed_hash, keyed_hash_matches
 from core.mail import email_queue
 from registry.models import DataSystem
 from requests_app.models import PrivacyRequest, RequestEvent, RequestType, Status
+from requests_app.services import lifecycle
 from requests_app.services.history import event_record
 from requests_app.services.notify import notify, request_context, site_url
-from requests_app.services.staff_actions import (
-    ActionRefused,
-    request_close,
-    request_work_start,
-    require_status,
-)
+from requests_app.services.staff_actions import ActionRefused, request_close, request_work_start
 
 from . import connectors
 from .models import DeliveryLink, Export, SystemTask
@@ -174,7 +170,7 @@ def fulfilment_progress(privacy_request: PrivacyRequest) -> tuple[int, int]:
 def fulfilment_finish(*, privacy_request: PrivacyRequest, actor, now=None) -> PrivacyRequest:
     """Every system has answered: deliver the answer and close the request."""
     now = now or timezone.now()
-    require_status(privacy_request, Status.IN_PROGRESS, action="close it")
+    lifecycle.transition_check(privacy_request, lifecycle.CLOSE)  # before asking the tasks
     done, total = fulfilment_progress(privacy_request)
     if total == 0 or done < total:
         raise ActionRefused(

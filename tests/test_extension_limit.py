@@ -22,7 +22,7 @@ from requests_app.services.deadlines import (
     extension_latest_date,
     request_extend,
 )
-from requests_app.services.submission import request_deadlines
+from requests_app.services.lifecycle import request_deadlines
 from tests import factories
 from tests.staff_helpers import signed_in, staff_in_role
 
@@ -44,7 +44,7 @@ def every_hour_of(year: int):
 
 
 def a_request_received(received_at: datetime, n: int = 0) -> PrivacyRequest:
-    """A request row as request_row_create builds it (request_deadlines), not yet saved."""
+    """A request row as the lifecycle's first move builds it (request_deadlines), not yet saved."""
     return PrivacyRequest(
         reference=f"PR-{received_at:%Y}-{n:06d}",
         request_type=RequestType.KNOW_CATEGORIES,

@@ -61,6 +61,36 @@ def test_agent_uploads_permission_and_the_consumer_is_asked_to_confirm(client, d
     )
 
 
+def test_the_consumer_confirming_an_agents_deletion_is_its_separate_confirmation(client, dana):
+    """Confirming the agent confirms the deletion too: the request is verified, not left
+    waiting for a second confirmation, and the confirmation's instant is kept (it once was
+    not: the verified state's save left delete_confirmed_at out)."""
+    data = {
+        "requester_name": "Alex Agent",
+        "requester_email": "alex@agency.example",
+        "subject_name": "Dana Shopper",
+        "subject_email": "dana@example.com",
+        "permission": SimpleUploadedFile("permission.pdf", PDF),
+    }
+    client.post("/requests/new/details/?type=delete&who=agent", data)
+    privacy_request = latest_request()
+    confirm_email(client, privacy_request, "alex@agency.example")
+    order = dana.orders.order_by("-placed_at").first().order_number
+    verify(client, privacy_request, zip_code="94110", recent_purchase=order)
+    (ask,) = emails_to("dana@example.com")
+    link = re.search(r"http://\S+/requests/agent-confirm/\S+/", ask.body).group(0)
+
+    client.post(link.split("127.0.0.1:8000", 1)[1])
+
+    privacy_request.refresh_from_db()
+    assert privacy_request.status == Status.VERIFIED
+    assert privacy_request.delete_confirmed_at is not None
+    assert privacy_request.delete_confirmed_at == privacy_request.verified_at
+    kinds = list(privacy_request.events.values_list("kind", flat=True))
+    assert kinds.index("agent_details_matched") < kinds.index("consumer_confirmed_agent")
+    assert kinds.index("consumer_confirmed_agent") < kinds.index("verified")
+
+
 def test_the_consumer_confirmation_goes_to_the_address_on_record_not_one_the_agent_typed(
     client, dana
 ):

@@ -3,11 +3,11 @@ these; none re-implements a rule (STYLE.md)."""
 
 from .codes import ChallengeError
 from .following import request_withdraw, status_link_open, status_link_send
+from .lifecycle import WrongState
 from .submission import SubmissionRefused, agent_document_type, request_submit, resend_code
 from .verification import (
     VerificationLocked,
     VerificationOutcome,
-    WrongState,
     account_password_check,
     know_cap_next_free_date,
     request_confirm_delete,

@@ -25,9 +25,10 @@ from ..models import (
     RequestEvent,
     Status,
 )
+from . import lifecycle
 from .history import event_record
+from .lifecycle import WrongState
 from .notify import notify, request_context
-from .verification import WrongState
 
 logger = logging.getLogger(__name__)
 
@@ -287,27 +288,18 @@ def unconfirmed_requests_close(*, now: datetime) -> int:
                 is None
             ):
                 continue
-            updated = PrivacyRequest.objects.filter(
-                pk=privacy_request.pk, status=Status.EMAIL_UNCONFIRMED
-            ).update(status=Status.CLOSED_UNCONFIRMED, closed_at=now)
-            if not updated:
-                continue
-            privacy_request.status = Status.CLOSED_UNCONFIRMED
-            event_record(
-                privacy_request=privacy_request,
-                kind=RequestEvent.Kind.CLOSED,
-                actor_label="system",
-                detail="The email address was not confirmed within "
-                f"{settings.CLOSE_UNCONFIRMED_AFTER_DAYS} days.",
-                at=now,
-            )
-            notify(
-                privacy_request=privacy_request,
-                template="closed_unconfirmed",
-                kind="request.closed_unconfirmed",
-                context={"days": settings.CLOSE_UNCONFIRMED_AFTER_DAYS},
-                once_key="closed",
-            )
+            try:
+                lifecycle.transition_perform(
+                    privacy_request,
+                    lifecycle.CLOSE_UNCONFIRMED,
+                    writes={"closed_at": now},
+                    detail="The email address was not confirmed within "
+                    f"{settings.CLOSE_UNCONFIRMED_AFTER_DAYS} days.",
+                    message_context={"days": settings.CLOSE_UNCONFIRMED_AFTER_DAYS},
+                    at=now,
+                )
+            except WrongState:
+                continue  # confirmed since it was read: the claim stays, the request goes on
             closed += 1
     return closed
 

@@ -10,11 +10,10 @@ from django.utils import timezone
 from registry.normalize import normalize_email
 
 from .. import ratelimit
-from ..models import EmailChallenge, PrivacyRequest, RequestEvent, Status
+from ..models import EmailChallenge, PrivacyRequest
+from . import lifecycle
 from .codes import challenge_issue, link_spend, make_link_token
-from .history import event_record
 from .notify import notify, site_url
-from .verification import WrongState
 
 
 def status_link_send(*, reference: str, email: str, now: datetime | None = None) -> None:
@@ -70,24 +69,6 @@ def request_withdraw(
     """The requester withdraws a request that has not been answered. The caller checks that
     the person is the requester."""
     now = now or timezone.now()
-    with transaction.atomic():
-        locked = PrivacyRequest.objects.select_for_update().get(pk=privacy_request.pk)
-        if not locked.is_open:
-            raise WrongState("This request has already been answered or closed.")
-        locked.status = Status.WITHDRAWN
-        locked.withdrawn_at = now
-        locked.save(update_fields=["status", "withdrawn_at", "updated_at"])
-        event_record(
-            privacy_request=locked,
-            kind=RequestEvent.Kind.WITHDRAWN,
-            actor=actor,
-            actor_label="consumer",
-            at=now,
-        )
-        notify(
-            privacy_request=locked,
-            template="withdrawn",
-            kind="request.withdrawn",
-            once_key="withdrawn",
-        )
-    return locked
+    return lifecycle.transition_perform(
+        privacy_request, lifecycle.WITHDRAW, writes={"withdrawn_at": now}, actor=actor, at=now
+    )

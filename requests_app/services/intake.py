@@ -44,13 +44,12 @@ from ..models import (
     RequesterKind,
     RequestEvent,
     RequestType,
-    Status,
     VerificationMethod,
     VerificationTier,
 )
+from . import lifecycle
 from .history import event_record
-from .submission import _send_receipt, request_row_create
-from .verification import TWO_TIER, _mark_verified, _record_checks
+from .verification import TWO_TIER, request_verified_mark, verification_checks_record
 
 # Letters and emails are logged the day they arrive; one that waited longer than this in a
 # mailbox is for a privacy officer to log, with the reason, not for the intake form.
@@ -178,7 +177,8 @@ def request_log(
             caller_confirmed_adult=caller_confirmed_adult,
             now=now,
         )
-        _acknowledge(privacy_request, actor=actor, now=now)
+        if not email:
+            _acknowledgment_pending(privacy_request, actor=actor, now=now)
         if result is None:
             assert locked_until is not None
             _staff_note(
@@ -258,42 +258,37 @@ def _create(
     now: datetime,
 ) -> PrivacyRequest:
     # Verifying, never "email unconfirmed": the address is not proven by a code for a logged
-    # request, and the sweep closes unconfirmed requests after 7 days.
-    privacy_request = request_row_create(
+    # request, and the sweep closes unconfirmed requests after 7 days. The receipt goes by email
+    # when there is an address, with no code (see the module's docstring); else by post.
+    new = PrivacyRequest(
         received_at=received_at,
         request_type=request_type,
         requester_kind=requester_kind,
         channel=channel,
-        status=Status.VERIFYING,
         requester_name=caller_name,
         requester_email=email,
         subject_name=subject_name,
         subject_email=subject_email,
         logged_by=actor,
+        acknowledged_at=now if email else None,
     )
     detail = (
-        f"{privacy_request.get_request_type_display()} ({privacy_request.get_channel_display()}), "
+        f"{new.get_request_type_display()} ({new.get_channel_display()}), "
         f"logged by {actor.get_username()}"
     )
     if channel == Channel.PHONE and caller_confirmed_adult:
         detail += "; the caller confirmed being 18 or over"
-    event_record(
-        privacy_request=privacy_request,
-        kind=RequestEvent.Kind.SUBMITTED,
+    return lifecycle.transition_perform(
+        new,
+        lifecycle.LOG if email else lifecycle.LOG_WITHOUT_EMAIL,
         actor=actor,
-        actor_label="staff",
         detail=detail,
         at=now,
     )
-    return privacy_request
 
 
-def _acknowledge(privacy_request: PrivacyRequest, *, actor, now: datetime) -> None:
-    """The receipt with the reference, by email when there is an address (no code: see the
-    module's docstring). Otherwise it stays pending for staff to send by mail."""
-    if privacy_request.requester_email:
-        _send_receipt(privacy_request, now=now, send_code=False)
-        return
+def _acknowledgment_pending(privacy_request: PrivacyRequest, *, actor, now: datetime) -> None:
+    """With no email address the receipt goes by post: staff see it pending in the history."""
     _staff_note(
         privacy_request,
         actor=actor,
@@ -331,7 +326,7 @@ def _verify(
     actor,
     now: datetime,
 ) -> None:
-    _record_checks(privacy_request, result, now=now)
+    verification_checks_record(privacy_request, result, now=now)
     summary = _summary(result, found_by=found_by)
     enough = result.count >= TWO_TIER
     if not enough:
@@ -382,8 +377,8 @@ def _verify(
         )
         return
     _staff_note(privacy_request, actor=actor, now=now, detail=summary)
-    _mark_verified(
-        privacy_request,
+    request_verified_mark(
+        privacy_request=privacy_request,
         method=VerificationMethod.DATA_POINTS,
         tier=VerificationTier.TWO,
         actor=actor,

@@ -1,5 +1,6 @@
-"""What staff do to a request. One function per action; each is one transaction that checks
-the current state, sets the new one and appends to the history with actor, time and reason.
+"""What staff do to a request. One function per action. Those that move the status go through
+the lifecycle (services/lifecycle.py): one transaction that checks the current state, sets the
+new one and appends to the history with actor, time and reason.
 
 Permission checks belong to the caller (staff views check the role's permission); these
 functions hold the rules about states.
@@ -12,25 +13,23 @@ from django.db import transaction
 from django.utils import timezone
 
 from ..models import (
-    OPEN_STATUSES,
     DeletionException,
     DenialReason,
     Outcome,
     PrivacyRequest,
     RequestEvent,
     RequestType,
-    Status,
     VerificationMethod,
     VerificationTier,
 )
+from . import lifecycle
+from .denial import request_deny_with_reason
 from .history import event_record
-from .notify import notify
+from .lifecycle import WrongState
 from .verification import (
     VerificationOutcome,
-    WrongState,
-    _deny,
-    _downgrade_to_categories,
-    _mark_verified,
+    request_downgrade_to_categories,
+    request_verified_mark,
 )
 
 NOTE_MAX_LENGTH = 4000
@@ -42,14 +41,6 @@ class ActionRefused(Exception):
 
 def _locked(privacy_request: PrivacyRequest) -> PrivacyRequest:
     return PrivacyRequest.objects.select_for_update().get(pk=privacy_request.pk)
-
-
-def require_status(privacy_request: PrivacyRequest, *statuses: str, action: str) -> None:
-    """Refuse the action unless the request is in one of `statuses` (ActionRefused)."""
-    if privacy_request.status not in statuses:
-        raise ActionRefused(
-            f"Cannot {action}: the request is {privacy_request.get_status_display().lower()}."
-        )
 
 
 def request_verify_manually(
@@ -70,8 +61,7 @@ def request_verify_manually(
     if tier not in (VerificationTier.TWO, VerificationTier.THREE):
         raise ActionRefused("Choose the level of verification reached.")
     with transaction.atomic():
-        locked = _locked(privacy_request)
-        require_status(locked, Status.EMAIL_UNCONFIRMED, Status.VERIFYING, action="verify it")
+        locked = lifecycle.transition_lock(privacy_request, lifecycle.VERIFY_BY_STAFF)
         if locked.consumer_id is None:
             raise ActionRefused(
                 "Link the request to a consumer in the registry before verifying it."
@@ -86,9 +76,9 @@ def request_verify_manually(
             at=now,
         )
         if locked.request_type == RequestType.KNOW_SPECIFIC and tier == VerificationTier.TWO:
-            _downgrade_to_categories(locked, now=now)
-        return _mark_verified(
-            locked,
+            request_downgrade_to_categories(privacy_request=locked, now=now)
+        return request_verified_mark(
+            privacy_request=locked,
             method=VerificationMethod.STAFF,
             tier=tier,
             actor=actor,
@@ -99,19 +89,7 @@ def request_verify_manually(
 def request_approve(*, privacy_request: PrivacyRequest, actor, now: datetime | None = None):
     """The officer confirms the verified request will be carried out."""
     now = now or timezone.now()
-    with transaction.atomic():
-        locked = _locked(privacy_request)
-        require_status(locked, Status.VERIFIED, action="approve it")
-        locked.status = Status.APPROVED
-        locked.save(update_fields=["status", "updated_at"])
-        event_record(
-            privacy_request=locked,
-            kind=RequestEvent.Kind.APPROVED,
-            actor=actor,
-            actor_label="staff",
-            at=now,
-        )
-    return locked
+    return lifecycle.transition_perform(privacy_request, lifecycle.APPROVE, actor=actor, at=now)
 
 
 def request_work_start(
@@ -127,20 +105,15 @@ def request_work_start(
     system): requests_app sits below fulfilment and never imports it."""
     now = now or timezone.now()
     with transaction.atomic():
-        locked = _locked(privacy_request)
-        require_status(locked, Status.APPROVED, action="start fulfilment")
-        locked.status = Status.IN_PROGRESS
-        locked.save(update_fields=["status", "updated_at"])
+        locked = lifecycle.transition_lock(privacy_request, lifecycle.START_WORK)
         work = plan(locked)
-        event_record(
-            privacy_request=locked,
-            kind=RequestEvent.Kind.FULFILMENT_STARTED,
+        return lifecycle.transition_perform(
+            locked,
+            lifecycle.START_WORK,
             actor=actor,
-            actor_label="staff",
             detail=f"{len(work)} data system task(s)",
             at=now,
         )
-    return locked
 
 
 def request_deny(
@@ -166,18 +139,15 @@ def request_deny(
             raise ActionRefused("The notice's exceptions apply to deletions only.")
     else:
         exception = ""
-    with transaction.atomic():
-        locked = _locked(privacy_request)
-        require_status(locked, *OPEN_STATUSES, action="deny it")
-        _deny(
-            locked,
-            reason=reason,
-            explanation=explanation.strip(),
-            exception=exception,
-            actor=actor,
-            now=now,
-        )
-    return locked
+    return request_deny_with_reason(
+        privacy_request=privacy_request,
+        transition=lifecycle.DENY,
+        reason=reason,
+        explanation=explanation.strip(),
+        exception=exception,
+        actor=actor,
+        now=now,
+    )
 
 
 def request_close(
@@ -192,30 +162,23 @@ def request_close(
     answered as categories after asking for specific pieces is complied with in part."""
     now = now or timezone.now()
     with transaction.atomic():
-        locked = _locked(privacy_request)
-        require_status(locked, Status.IN_PROGRESS, action="close it")
+        locked = lifecycle.transition_lock(privacy_request, lifecycle.CLOSE)
         downgraded = locked.requested_type != locked.request_type
-        locked.status = Status.FULFILLED
-        locked.outcome = Outcome.COMPLIED_PART if in_part or downgraded else Outcome.COMPLIED_WHOLE
-        locked.responded_at = now
-        locked.closed_at = now
-        locked.save(update_fields=["status", "outcome", "responded_at", "closed_at", "updated_at"])
-        event_record(
-            privacy_request=locked,
-            kind=RequestEvent.Kind.ANSWERED,
+        return lifecycle.transition_perform(
+            locked,
+            lifecycle.CLOSE,
+            writes={
+                "outcome": Outcome.COMPLIED_PART
+                if in_part or downgraded
+                else Outcome.COMPLIED_WHOLE,
+                "responded_at": now,
+                "closed_at": now,
+            },
             actor=actor,
-            actor_label="staff",
             detail=summary.strip()[:NOTE_MAX_LENGTH],
+            message_context={"summary": summary.strip()},
             at=now,
         )
-        notify(
-            privacy_request=locked,
-            template="answered",
-            kind="request.answered",
-            context={"summary": summary.strip()},
-            once_key="answered",
-        )
-    return locked
 
 
 def request_assign(*, privacy_request: PrivacyRequest, actor, assignee, now=None):

@@ -1,14 +1,14 @@
-"""Receiving a request: its reference, its deadlines, the agent's document, the first email."""
+"""Receiving a request on the website: the limits, the agent's document, the receipt. Its row,
+reference and deadlines are the lifecycle's first move (services/lifecycle.py)."""
 
 import uuid
 from datetime import datetime, timedelta
 from pathlib import Path
 
 from django.conf import settings
-from django.db import IntegrityError, transaction
+from django.db import transaction
 from django.utils import timezone
 
-from core import legal_clock
 from registry.normalize import normalize_email
 
 from .. import ratelimit
@@ -17,55 +17,16 @@ from ..models import (
     Channel,
     EmailChallenge,
     PrivacyRequest,
-    RequesterKind,
     RequestEvent,
-    Status,
 )
-from ..references import reference_new
+from . import lifecycle
 from .codes import challenge_issue
 from .history import event_record
 from .notify import notify
 
-# A fresh random reference collides with a taken one about once in a trillion draws; five in a
-# row mean something else is wrong.
-REFERENCE_DRAWS = 5
-
 
 class SubmissionRefused(Exception):
     """The submission cannot be taken now; the message says why, in the user's words."""
-
-
-def request_deadlines(received_at: datetime) -> dict[str, datetime]:
-    """The deadlines a request stores from its receipt, each computed by core.legal_clock (the
-    one place dates come from). The database checks extensions against `extension_limit_at`."""
-    return {
-        "acknowledge_by": legal_clock.acknowledge_by(received_at),
-        "due_at": legal_clock.respond_by(received_at),
-        "extension_limit_at": legal_clock.latest_extended_response(received_at),
-    }
-
-
-def request_row_create(*, received_at: datetime, **fields) -> PrivacyRequest:
-    """Create a request's row: its deadlines from the receipt (request_deadlines) and a random
-    reference (requests_app.references). Every way a request arrives (website, staff intake,
-    demo data) goes through here; call it inside a transaction."""
-    year = legal_clock.local_date(received_at).year
-    for _ in range(REFERENCE_DRAWS):
-        reference = reference_new(year)
-        try:
-            with transaction.atomic():  # a savepoint: a collision leaves the caller's work intact
-                return PrivacyRequest.objects.create(
-                    reference=reference,
-                    received_at=received_at,
-                    requested_type=fields["request_type"],
-                    **request_deadlines(received_at),
-                    **fields,
-                )
-        except IntegrityError:
-            # The unique constraint on the reference is the judge; another failure is not ours.
-            if not PrivacyRequest.objects.filter(reference=reference).exists():
-                raise
-    raise RuntimeError(f"No free reference in {REFERENCE_DRAWS} draws")
 
 
 def request_submit(
@@ -135,35 +96,31 @@ def _create_request(
 ) -> PrivacyRequest:
     with transaction.atomic():
         _submission_limits_take(email=email, client_ip=client_ip, now=now)
-        privacy_request = request_row_create(
+        new = PrivacyRequest(
             received_at=now,
             request_type=request_type,
             requester_kind=requester_kind,
             channel=channel,
-            status=Status.VERIFYING if user else Status.EMAIL_UNCONFIRMED,
             requester_name=requester_name.strip(),
             requester_email=email,
             requester_user=user,
             subject_name=subject_name.strip(),
             subject_email=normalize_email(subject_email) if subject_email else "",
             email_confirmed_at=now if user else None,
+            acknowledged_at=now,  # by the receipt, queued with the row
             delivery_method="post" if delivery_method == "post" else "email",
             postal_address=postal_address.strip() if delivery_method == "post" else "",
         )
-        event_record(
-            privacy_request=privacy_request,
-            kind=RequestEvent.Kind.SUBMITTED,
+        privacy_request = lifecycle.transition_perform(
+            new,
+            lifecycle.SUBMIT_SIGNED_IN if user else lifecycle.SUBMIT,
             actor=user,
-            actor_label=RequesterKind(requester_kind).actor_label,
-            detail=(
-                f"{privacy_request.get_request_type_display()} "
-                f"({privacy_request.get_channel_display()})"
-            ),
+            detail=f"{new.get_request_type_display()} ({new.get_channel_display()})",
+            message_context=lambda created: receipt_context(created, now=now),
             at=now,
         )
         if stored_document is not None:
             _record_agent_document(privacy_request, *stored_document, now=now)
-        _send_receipt(privacy_request, now=now)
     return privacy_request
 
 
@@ -189,30 +146,18 @@ def _time_text(instant: datetime) -> str:
     return local.strftime("%-I:%M %p").lower() + local.strftime(" on %-d %B %Y")
 
 
-def _send_receipt(
-    privacy_request: PrivacyRequest, *, now: datetime, send_code: bool = True
-) -> None:
+def receipt_context(privacy_request: PrivacyRequest, *, now: datetime) -> dict:
     """The receipt is the acknowledgment of 11 CCR 7021: reference, how verification works, and
-    the due date. When the address is not proven yet, it carries the code that proves it, unless
-    `send_code` is False (requests staff log for callers: their email is never a data point)."""
-    context: dict = {}
-    if send_code and privacy_request.email_confirmed_at is None:
-        _, code = challenge_issue(
-            privacy_request=privacy_request,
-            purpose=EmailChallenge.Purpose.CONFIRM_EMAIL,
-            now=now,
-            lifetime=timedelta(minutes=settings.EMAIL_CODE_LIFETIME_MINUTES),
-        )
-        context = {"code": code, "code_minutes": settings.EMAIL_CODE_LIFETIME_MINUTES}
-    notify(
+    the due date. While the address is not proven it carries the code that proves it."""
+    if privacy_request.email_confirmed_at is not None:
+        return {}
+    _, code = challenge_issue(
         privacy_request=privacy_request,
-        template="received",
-        kind="request.received",
-        context=context,
-        once_key="received",
+        purpose=EmailChallenge.Purpose.CONFIRM_EMAIL,
+        now=now,
+        lifetime=timedelta(minutes=settings.EMAIL_CODE_LIFETIME_MINUTES),
     )
-    privacy_request.acknowledged_at = now
-    privacy_request.save(update_fields=["acknowledged_at"])
+    return {"code": code, "code_minutes": settings.EMAIL_CODE_LIFETIME_MINUTES}
 
 
 def resend_code(*, privacy_request: PrivacyRequest, now: datetime | None = None) -> None:
