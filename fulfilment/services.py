@@ -20,8 +20,8 @@ from django.urls import reverse
 from django.utils import timezone
 
 from core import legal_clock
+from core.escalation import Escalation, OfficerEmail, escalated_at_claim, overdue_escalate
 from core.keyed_hash import KeyPurpose, keyed_hash, keyed_hash_matches
-from core.mail import email_queue
 from registry.models import DataSystem
 from requests_app.models import PrivacyRequest, RequestEvent, RequestType, Status
 from requests_app.services import lifecycle
@@ -365,31 +365,44 @@ def expired_exports_remove(*, now: datetime) -> int:
 
 
 def overdue_manual_tasks_escalate(*, now: datetime) -> int:
-    """A manual task past its due date is escalated to the officers, once."""
-    from core.staff import escalation_addresses
+    """A task past its due date, in a request still in progress, is escalated to the officers
+    once (core.escalation), and the escalation is in the request's history."""
+    overdue = (
+        SystemTask.objects.filter(
+            due_at__lt=now, request__status=Status.IN_PROGRESS, escalated_at__isnull=True
+        )
+        .exclude(state=SystemTask.State.DONE)
+        .select_related("request", "data_system")
+        .order_by("due_at", "pk")
+    )
+    return overdue_escalate(rows=overdue, escalation=_task_escalation(now))
 
-    sent = 0
-    recipients = escalation_addresses()  # once per sweep, not once per task
-    overdue = SystemTask.objects.filter(
-        due_at__lt=now, request__status=Status.IN_PROGRESS, escalated_at__isnull=True
-    ).exclude(state=SystemTask.State.DONE)
-    for task in overdue.select_related("request", "data_system"):
-        with transaction.atomic():
-            claimed = SystemTask.objects.filter(pk=task.pk, escalated_at__isnull=True).update(
-                escalated_at=now
-            )
-            if not claimed:
-                continue
-            for address in recipients:
-                email_queue(
-                    to=address,
-                    template="fulfilment/task_overdue",
-                    context=request_context(task.request) | {"task": task},
-                    kind="staff.task_overdue",
-                    dedupe_key=f"task:{task.pk}:overdue:{address}",
-                )
-            sent += 1
-    return sent
+
+def _task_escalation(now: datetime) -> Escalation[SystemTask]:
+    def claim(task: SystemTask) -> bool:
+        return escalated_at_claim(task, now=now)
+
+    def email(task: SystemTask, to: str) -> OfficerEmail:
+        return OfficerEmail(
+            template="fulfilment/task_overdue",
+            context=request_context(task.request) | {"task": task},
+            kind="staff.task_overdue",
+            dedupe_key=f"task:{task.pk}:overdue:{to}",
+        )
+
+    def record(task: SystemTask, recipients: list[str]) -> None:
+        event_record(
+            privacy_request=task.request,
+            kind=RequestEvent.Kind.ESCALATED,
+            actor_label="system",
+            detail=f"{task.get_action_display()} in {task.data_system.name} overdue (due "
+            f"{legal_clock.local_date(task.due_at):%-d %B %Y}); sent to {len(recipients)} "
+            "address(es)",
+            visible_to_consumer=False,
+            at=now,
+        )
+
+    return Escalation(name="data system task", claim=claim, email=email, record=record)
 
 
 __all__ = [

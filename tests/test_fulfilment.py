@@ -201,6 +201,29 @@ def test_an_overdue_manual_task_is_escalated_once(officer):
     assert len([m for m in overdue if "Email marketing" in m.subject]) == 1
 
 
+def test_a_tasks_escalation_is_in_its_requests_history(officer):
+    """Every message sent is in the history: the officers' email about a late task too."""
+    officer.email = "olga@example.com"
+    officer.save()
+    request = started(approved(RequestType.DELETE), officer)
+    email_marketing = request.system_tasks.get(data_system__slug="email-marketing")
+    instant = email_marketing.due_at + timedelta(hours=1)
+    late = request.system_tasks.filter(due_at__lt=instant).exclude(state=SystemTask.State.DONE)
+
+    with time_machine.travel(instant):
+        escalated = services.overdue_manual_tasks_escalate(now=timezone.now())
+        again = services.overdue_manual_tasks_escalate(now=timezone.now())
+
+    events = request.events.filter(kind=RequestEvent.Kind.ESCALATED)
+    assert escalated == late.count() == events.count() >= 1 and again == 0
+    assert events.filter(
+        detail__startswith=f"{email_marketing.get_action_display()} in "
+        f"{email_marketing.data_system.name} overdue (due ",
+        visible_to_consumer=False,
+        actor_label="system",
+    ).exists()
+
+
 # --- Delivering the answer -----------------------------------------------------------------------
 
 

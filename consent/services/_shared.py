@@ -3,19 +3,14 @@ site's links. Private to consent.services (callers import from consent.services)
 
 from __future__ import annotations
 
-import logging
 from datetime import datetime
 
 from django.conf import settings
-from django.db import transaction
 from django.utils import timezone
 
-from core.staff import escalation_addresses
 from registry.models import Consumer
 
 from ..models import ConsentEvent, ConsentSource, SaleStatus
-
-logger = logging.getLogger(__name__)
 
 SWEEP_BATCH = 200
 # Opt-outs whose confirmation is emailed to the consumer. A GPC signal is answered on the page
@@ -60,33 +55,3 @@ def sale_status_for_update(consumer: Consumer) -> SaleStatus:
     """The consumer's status row, created if missing; call with the consumer's row locked."""
     status, _ = SaleStatus.objects.get_or_create(consumer=consumer)
     return status
-
-
-def overdue_escalate(*, model, deadline: str, now: datetime, related: tuple, escalate) -> int:
-    """Claim each pending row past its deadline with a conditional update (two sweeps never
-    escalate one twice) and hand it to `escalate(row, recipients)` in the same transaction.
-    One failing row does not stop the others. Returns how many were escalated."""
-    recipients = escalation_addresses()
-    if not recipients:
-        logger.error("Overdue consent deadlines, but no officer has an email address to tell")
-        return 0
-    pending = model.State.PENDING
-    overdue = (
-        model.objects.filter(state=pending, escalated_at__isnull=True, **{f"{deadline}__lt": now})
-        .order_by(deadline)
-        .values_list("pk", flat=True)[:SWEEP_BATCH]
-    )
-    escalated = 0
-    for pk in list(overdue):
-        try:
-            with transaction.atomic():
-                claimed = model.objects.filter(
-                    pk=pk, state=pending, escalated_at__isnull=True
-                ).update(escalated_at=now)
-                if not claimed:
-                    continue
-                escalate(model.objects.select_related(*related).get(pk=pk), recipients)
-            escalated += 1
-        except Exception:
-            logger.exception("Escalating %s %s failed", model._meta.verbose_name, pk)
-    return escalated

@@ -11,10 +11,10 @@ from django.urls import reverse
 from django.utils import timezone
 
 from core import legal_clock
-from core.mail import email_queue
+from core.escalation import Escalation, OfficerEmail, escalated_at_claim, overdue_escalate
 
 from ..models import ConsentEvent, ConsentSource, PartnerNotice
-from ._shared import consent_event, overdue_escalate, site_url
+from ._shared import SWEEP_BATCH, consent_event, site_url
 
 
 def partner_notices_mark_told(*, notice_ids: Iterable[int], actor) -> int:
@@ -48,9 +48,37 @@ def partner_notices_mark_told(*, notice_ids: Iterable[int], actor) -> int:
 
 def partner_notices_escalate_overdue(*, now: datetime) -> int:
     """The sweep's step: a partner notice still pending after its deadline is escalated to the
-    officers, once. Returns how many it escalated."""
+    officers, once (core.escalation). Returns how many it escalated."""
+    overdue = (
+        PartnerNotice.objects.filter(
+            state=PartnerNotice.State.PENDING, escalated_at__isnull=True, due_at__lt=now
+        )
+        .select_related("partner", "consumer")
+        .order_by("due_at")[:SWEEP_BATCH]
+    )
+    return overdue_escalate(rows=overdue, escalation=_partner_notice_escalation(now))
 
-    def escalate(notice: PartnerNotice, recipients: list[str]) -> None:
+
+def _partner_notice_escalation(now: datetime) -> Escalation[PartnerNotice]:
+    def claim(notice: PartnerNotice) -> bool:
+        return escalated_at_claim(notice, now=now, state=PartnerNotice.State.PENDING)
+
+    def email(notice: PartnerNotice, to: str) -> OfficerEmail:
+        return OfficerEmail(
+            template="consent/partner_notice_overdue",
+            context={
+                "partner": notice.partner.name,
+                "received_on": legal_clock.local_date(notice.received_at),
+                "due_on": legal_clock.local_date(notice.due_at),
+                "admin_url": site_url(
+                    reverse("admin:consent_partnernotice_change", args=[notice.pk])
+                ),
+            },
+            kind="consent.partner_notice_overdue",
+            dedupe_key=f"consent:partner-notice:{notice.pk}:overdue:{to}",
+        )
+
+    def record(notice: PartnerNotice, recipients: list[str]) -> None:
         consent_event(
             kind=ConsentEvent.Kind.PARTNER_NOTICE_ESCALATED,
             consumer=notice.consumer,
@@ -58,26 +86,5 @@ def partner_notices_escalate_overdue(*, now: datetime) -> int:
             detail=notice.partner.name,
             at=now,
         )
-        for to in recipients:
-            email_queue(
-                to=to,
-                template="consent/partner_notice_overdue",
-                context={
-                    "partner": notice.partner.name,
-                    "received_on": legal_clock.local_date(notice.received_at),
-                    "due_on": legal_clock.local_date(notice.due_at),
-                    "admin_url": site_url(
-                        reverse("admin:consent_partnernotice_change", args=[notice.pk])
-                    ),
-                },
-                kind="consent.partner_notice_overdue",
-                dedupe_key=f"consent:partner-notice:{notice.pk}:overdue:{to}",
-            )
 
-    return overdue_escalate(
-        model=PartnerNotice,
-        deadline="due_at",
-        now=now,
-        related=("partner", "consumer"),
-        escalate=escalate,
-    )
+    return Escalation(name="partner notice", claim=claim, email=email, record=record)

@@ -12,6 +12,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from core import legal_clock
+from core.escalation import Escalation, OfficerEmail, escalated_at_claim, overdue_escalate
 from core.mail import email_queue
 from registry.models import Consumer, DataSystem
 
@@ -23,7 +24,7 @@ from ..models import (
     PreferenceChange,
 )
 from ..selectors import PREFERENCE_DEFAULTS
-from ._shared import consent_event, consumer_lock, overdue_escalate, site_url
+from ._shared import SWEEP_BATCH, consent_event, consumer_lock, site_url
 
 
 def _channel_systems() -> dict[str, DataSystem]:
@@ -149,39 +150,49 @@ def preference_changes_mark_applied(*, change_ids: Iterable[int], actor) -> int:
 
 def preference_changes_escalate_overdue(*, now: datetime) -> int:
     """The sweep's step: a preference change not applied by its deadline is escalated to the
-    officers, once. Returns how many it escalated."""
+    officers, once (core.escalation). Returns how many it escalated."""
+    overdue = (
+        PreferenceChange.objects.filter(
+            state=PreferenceChange.State.PENDING, escalated_at__isnull=True, effective_by__lt=now
+        )
+        .select_related("data_system", "consumer")
+        .order_by("effective_by")[:SWEEP_BATCH]
+    )
+    return overdue_escalate(rows=overdue, escalation=_preference_change_escalation(now))
 
-    def escalate(change: PreferenceChange, recipients: list[str]) -> None:
-        system = change.data_system.name if change.data_system else "(no system set)"
+
+def _system_name(change: PreferenceChange) -> str:
+    return change.data_system.name if change.data_system else "(no system set)"
+
+
+def _preference_change_escalation(now: datetime) -> Escalation[PreferenceChange]:
+    def claim(change: PreferenceChange) -> bool:
+        return escalated_at_claim(change, now=now, state=PreferenceChange.State.PENDING)
+
+    def email(change: PreferenceChange, to: str) -> OfficerEmail:
+        return OfficerEmail(
+            template="consent/preference_change_overdue",
+            context={
+                "channel": change.get_channel_display(),
+                "allowed": change.allowed,
+                "system": _system_name(change),
+                "received_on": legal_clock.local_date(change.received_at),
+                "due_on": legal_clock.local_date(change.effective_by),
+                "admin_url": site_url(
+                    reverse("admin:consent_preferencechange_change", args=[change.pk])
+                ),
+            },
+            kind="consent.preference_change_overdue",
+            dedupe_key=f"consent:preference-change:{change.pk}:overdue:{to}",
+        )
+
+    def record(change: PreferenceChange, recipients: list[str]) -> None:
         consent_event(
             kind=ConsentEvent.Kind.PREFERENCE_ESCALATED,
             consumer=change.consumer,
             source=ConsentSource.SWEEP,
-            detail=f"{change.get_channel_display()} in {system}",
+            detail=f"{change.get_channel_display()} in {_system_name(change)}",
             at=now,
         )
-        for to in recipients:
-            email_queue(
-                to=to,
-                template="consent/preference_change_overdue",
-                context={
-                    "channel": change.get_channel_display(),
-                    "allowed": change.allowed,
-                    "system": system,
-                    "received_on": legal_clock.local_date(change.received_at),
-                    "due_on": legal_clock.local_date(change.effective_by),
-                    "admin_url": site_url(
-                        reverse("admin:consent_preferencechange_change", args=[change.pk])
-                    ),
-                },
-                kind="consent.preference_change_overdue",
-                dedupe_key=f"consent:preference-change:{change.pk}:overdue:{to}",
-            )
 
-    return overdue_escalate(
-        model=PreferenceChange,
-        deadline="effective_by",
-        now=now,
-        related=("data_system", "consumer"),
-        escalate=escalate,
-    )
+    return Escalation(name="preference change", claim=claim, email=email, record=record)

@@ -14,8 +14,9 @@ from django.db.models import Q
 from django.utils import timezone
 
 from core import legal_clock
+from core.escalation import Escalation, OfficerEmail, overdue_escalate
 from core.mail import email_queue
-from core.staff import escalation_addresses, officer_email_addresses
+from core.staff import officer_email_addresses
 
 from ..models import (
     OPEN_STATUSES,
@@ -244,35 +245,41 @@ def _reminder_recipients(privacy_request: PrivacyRequest, *, officers: list[str]
 
 
 def escalations_send(*, now: datetime) -> int:
-    """Escalate each overdue open request once, to every officer and the escalation address."""
-    overdue = _open_requests().filter(
-        Q(extended_due_at__isnull=True, due_at__lt=now) | Q(extended_due_at__lt=now)
+    """Escalate each overdue open request once, to every officer and the escalation address
+    (core.escalation). Its OVERDUE notice row is the claim."""
+    overdue = (
+        _open_requests()
+        .filter(Q(extended_due_at__isnull=True, due_at__lt=now) | Q(extended_due_at__lt=now))
+        .select_related("assigned_to")
+        .order_by("pk")
     )
-    sent = 0
-    recipients = escalation_addresses()  # once per sweep, not once per request
-    for privacy_request in overdue:
-        with transaction.atomic():
-            if _claim_notice(privacy_request, DeadlineNotice.Kind.OVERDUE, now=now) is None:
-                continue
-            for address in recipients:
-                email_queue(
-                    to=address,
-                    template="requests/staff_overdue",
-                    context=request_context(privacy_request)
-                    | {"days_over": -days_left(privacy_request, now=now)},
-                    kind="staff.overdue",
-                    dedupe_key=f"request:{privacy_request.pk}:overdue:{address}",
-                )
-            event_record(
-                privacy_request=privacy_request,
-                kind=RequestEvent.Kind.ESCALATED,
-                actor_label="system",
-                detail=f"Escalated to {len(recipients)} address(es)",
-                visible_to_consumer=False,
-                at=now,
-            )
-            sent += 1
-    return sent
+    return overdue_escalate(rows=overdue, escalation=_request_escalation(now))
+
+
+def _request_escalation(now: datetime) -> Escalation[PrivacyRequest]:
+    def claim(privacy_request: PrivacyRequest) -> bool:
+        return _claim_notice(privacy_request, DeadlineNotice.Kind.OVERDUE, now=now) is not None
+
+    def email(privacy_request: PrivacyRequest, to: str) -> OfficerEmail:
+        return OfficerEmail(
+            template="requests/staff_overdue",
+            context=request_context(privacy_request)
+            | {"days_over": -days_left(privacy_request, now=now)},
+            kind="staff.overdue",
+            dedupe_key=f"request:{privacy_request.pk}:overdue:{to}",
+        )
+
+    def record(privacy_request: PrivacyRequest, recipients: list[str]) -> None:
+        event_record(
+            privacy_request=privacy_request,
+            kind=RequestEvent.Kind.ESCALATED,
+            actor_label="system",
+            detail=f"Escalated to {len(recipients)} address(es)",
+            visible_to_consumer=False,
+            at=now,
+        )
+
+    return Escalation(name="request", claim=claim, email=email, record=record)
 
 
 def unconfirmed_requests_close(*, now: datetime) -> int:
