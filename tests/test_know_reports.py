@@ -1,5 +1,5 @@
 """The answer to a request to know: the report built from the inventory and the consumer's own
-records (fulfilment/reports.py), and its files (fulfilment/exports/)."""
+records (fulfilment/reports/), and its files (fulfilment/exports/)."""
 
 import csv
 import io
