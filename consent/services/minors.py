@@ -18,6 +18,9 @@ class OptInRefused(Exception):
 
 
 def opt_in_age_check(consumer: Consumer, *, authorized_by: str) -> None:
+    """Raise OptInRefused unless `authorized_by` may allow sale for a consumer of this age:
+    under 13, only a parent or guardian (verified by staff) may. The two-step confirmation a
+    consumer of 13 to 15 gives is the caller's (11 CCR 7028(a))."""
     age = consumer_age(consumer)
     if (
         age is not None

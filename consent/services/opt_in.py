@@ -24,6 +24,8 @@ def opt_in_record(
     despite_gpc: bool,
     now: datetime,
 ) -> None:
+    """Write the opt-in on the locked status row, its history row, and withdraw the partner
+    notices not yet sent. Call with the consumer's row locked and the age checked."""
     status.state = SaleStatus.State.OPTED_IN
     status.source = source
     status.changed_at = now
