@@ -127,7 +127,7 @@ LOG = Transition(
     name="log",
     sources=(),
     target=Status.VERIFYING,
-    who="customer care, for a call, a letter or an email (services/intake.py)",
+    who="customer care, for a call, a letter or an email",
     permission="log_request",
     event=RequestEvent.Kind.SUBMITTED,
     action="log it",
@@ -276,7 +276,7 @@ CLOSE = Transition(
     name="close",
     sources=(Status.IN_PROGRESS,),
     target=Status.FULFILLED,
-    who="a privacy officer, once every data system has answered (fulfilment_finish)",
+    who="a privacy officer, once every data system has answered",
     permission="close_request",
     event=RequestEvent.Kind.ANSWERED,
     action="close it",
@@ -515,8 +515,13 @@ def lifecycle_table() -> str:
         "| --- | --- | --- | --- | --- | --- | --- |",
     ]
     for t in TRANSITIONS:
-        sources = "(new)" if t.is_initial else ", ".join(f"`{s}`" for s in t.sources)
-        who = t.who + (f" (`{t.permission}`)" if t.permission else "")
+        if t.is_initial:
+            sources = "a new request"
+        elif t.sources == OPEN:
+            sources = "any open status"
+        else:
+            sources = ", ".join(f"`{s}`" for s in t.sources)
+        who = t.who + (f"; permission `{t.permission}`" if t.permission else "")
         writes = ", ".join(f"`{w}`" for w in t.writes) or "—"
         if t.message is None:
             email = "—"
