@@ -226,15 +226,37 @@ def test_the_reminder_goes_to_the_assigned_officer_only(officer):
 
 @pytest.mark.django_db
 def test_an_extended_request_is_reminded_against_its_new_date(officer):
+    """Due 25 December, extended to 23 February: the first date's thresholds pass unnoticed,
+    and nothing is overdue on 26 December; the new date's 10, 5 and 1 days left remind."""
     request = received()
     with time_machine.travel(at(2026, 12, 1)):
         request_extend(
             privacy_request=request, actor=None, new_due_date=date(2027, 2, 23), reason="Busy"
         )
 
-    sweep_at(at(2026, 12, 20))
-
+    for day in (15, 20, 24, 26):  # 10, 5 and 1 days before the first date, and after it
+        sweep_at(at(2026, 12, day))
     assert reminders_to("officer@example.com") == []
+    assert not [m for m in emails_to("officer@example.com") if m.subject.startswith("OVERDUE")]
+
+    sweep_at(at(2027, 2, 12))  # 11 days before the new date: nothing yet
+    assert reminders_to("officer@example.com") == []
+    for day in (13, 18, 22):  # 10, 5 and 1 days left
+        sweep_at(at(2027, 2, day))
+        sweep_at(at(2027, 2, day, 15))  # the same day again: nothing new
+
+    subjects = [m.subject for m in reminders_to("officer@example.com")]
+    assert subjects == [
+        f"10 days left: privacy request {request.reference} is due 23 Feb 2027",
+        f"5 days left: privacy request {request.reference} is due 23 Feb 2027",
+        f"1 day left: privacy request {request.reference} is due 23 Feb 2027",
+    ]
+    notices = request.notices.exclude(kind=DeadlineNotice.Kind.ACKNOWLEDGMENT)
+    assert list(notices.order_by("sent_at").values_list("kind", "superseded")) == [
+        (DeadlineNotice.Kind.REMINDER_10, False),
+        (DeadlineNotice.Kind.REMINDER_5, False),
+        (DeadlineNotice.Kind.REMINDER_1, False),
+    ]
 
 
 @pytest.mark.django_db

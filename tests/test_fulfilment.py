@@ -291,7 +291,30 @@ def test_an_expired_link_is_gone_and_its_files_are_removed(officer):
 
 
 def test_someone_elses_link_is_a_404(officer):
-    answered_with_files(officer)
+    """Dana has opened her answer; Bob's real link, in her browser, opens none of his: not his
+    files, not with her code, not because her own link is unlocked in the same session."""
+    dana = answered_with_files(officer)
+    bob = answered_with_files(officer, consumer=factories.consumer(email="bob@example.com"))
+    for request in (dana, bob):
+        for export in request.exports.all():
+            export_path(export).write_text(f"{request.reference} as {export.format}")
+    danas_path, danas_code = link_and_code("dana@example.com")
+    bobs_path, _ = link_and_code("bob@example.com")
+    browser = Client()
+    browser.post(danas_path, {"code": danas_code})
+    assert browser.get(danas_path + "json/").getvalue() == f"{dana.reference} as json".encode()
+
+    bobs_page = browser.get(bobs_path)
+    bobs_file = browser.get(bobs_path + "json/")
+    with_danas_code = browser.post(bobs_path, {"code": danas_code})
+
+    assert bobs_page.status_code == 200 and "Download:" not in bobs_page.text
+    assert bobs_file.status_code == 404
+    assert "That code is not right." in with_danas_code.text
+    assert "Download:" not in with_danas_code.text
+    assert browser.get(bobs_path + "json/").status_code == 404
+    assert browser.get(bobs_path + "html/").status_code == 404
+    assert not bob.events.filter(kind=RequestEvent.Kind.DOWNLOADED).exists()
     assert Client().get("/answer/not-a-real-token-at-all/").status_code == 404
 
 
