@@ -140,3 +140,42 @@ def test_an_intake_caller_named_with_quotes_shows_escaped_on_the_done_and_staff_
         {"adult": "on", "request_type": "delete", "requester_kind": "self", "caller_name": PAYLOAD},
     )
     shows_escaped(refused, PAYLOAD)
+
+
+# --- A NUL character, which PostgreSQL cannot hold: 400 with a page, never a 500 ------------------
+
+NUL_REFUSED = "contained a character that is not allowed"
+
+
+@pytest.fixture
+def superuser():
+    return signed_in(factories.staff_member(username="root", is_superuser=True))
+
+
+@pytest.mark.parametrize(
+    ("path", "params"),
+    [
+        ("/admin/requests_app/privacyrequest/", {"status__exact": "\x00"}),
+        ("/admin/requests_app/privacyrequest/", {"q": "PR-2026\x00"}),
+        ("/admin/registry/consumer/", {"q": "\x00"}),
+        ("/staff/intake/", {"done": "PR-2026-\x00"}),
+        ("/staff/", {"q": "dana\x00@example.com"}),
+    ],
+)
+def test_a_nul_character_in_a_staff_search_or_filter_is_a_400_that_says_why(
+    superuser, path, params
+):
+    # Found by test_fuzz_admin_search on PostgreSQL: the admin passed it to a query (a 500).
+    response = superuser.get(path, params)
+
+    assert response.status_code == 400
+    assert NUL_REFUSED in response.content.decode()
+
+
+def test_a_nul_character_in_a_posted_form_is_a_400_that_says_why(client):
+    response = client.post(
+        "/requests/status/", {"reference": "PR-2026-000001", "email": "dana\x00@example.com"}
+    )
+
+    assert response.status_code == 400
+    assert NUL_REFUSED in response.content.decode()
