@@ -5,7 +5,7 @@
 word), in two groups of four for reading out. Random, not a count: a reference tells nobody
 how many requests we receive, nor lets them guess another person's (issue 10, item 9). 40
 random bits make a collision rare; the database's unique constraint makes it impossible, and
-request_row_create draws again when it happens.
+the lifecycle's first move (services/lifecycle.py) draws again when it happens.
 
 References given before this format (`PR-2026-000018`) stay valid wherever one is read.
 """
