@@ -70,8 +70,8 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django_otp.middleware.OTPMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
-    # A NUL character in a request is a 400 with a page saying so, never a database error.
-    "core.null_characters.NullCharactersRefusedMiddleware",
+    # A NUL character in the admin's query string is a 400 saying why, not a database error.
+    "core.null_characters.AdminNullCharactersRefusedMiddleware",
     # An unknown reference gets the portal's page, not DEBUG's URL list.
     "requests_app.not_found.RequestNotFoundMiddleware",
     "staff.middleware.StaffIdleTimeoutMiddleware",

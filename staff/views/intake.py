@@ -16,6 +16,7 @@ from django.views.decorators.http import require_http_methods
 
 from core import legal_clock
 from core.idempotency import idempotent_post
+from requests_app import references
 from requests_app.models import Channel, PrivacyRequest, RequesterKind, RequestType, Status
 from requests_app.services.intake import STAFF_CHANNELS, IntakeRefused, request_log
 
@@ -68,7 +69,12 @@ def intake_page(request):
 def _done_page(request, reference: str):
     """The reference to read out, and what to tell the caller. Only for the representative who
     logged the request (or staff who see every request)."""
-    requests = PrivacyRequest.objects.filter(reference=reference[:20])
+    # A reference, or no request: checked before any query, since a crafted address (a NUL
+    # character, which PostgreSQL cannot compare) was a 500 (found by fuzzing).
+    normalized = references.reference_normalize(reference)
+    if normalized is None:
+        raise Http404("No such request")
+    requests = PrivacyRequest.objects.filter(reference=normalized)
     if not can(request.user, "see_all_requests"):
         requests = requests.filter(logged_by=request.user)
     privacy_request = requests.first()
