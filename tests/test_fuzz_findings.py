@@ -186,3 +186,39 @@ def test_a_nul_character_typed_in_a_form_is_still_explained_beside_the_field(cli
 
     assert response.status_code == 200
     assert "Null characters are not allowed." in response.content.decode()
+
+
+# --- The fuzzers' checks catch what they look for ------------------------------------------------
+
+
+def test_the_page_check_catches_unescaped_text_a_server_error_and_an_open_redirect():
+    from django.http import HttpResponse, HttpResponseRedirect
+
+    from tests.fuzz_support import assert_page_safe
+
+    def served(response):
+        response.request = {"PATH_INFO": "/x/"}
+        return response
+
+    for bad in (
+        served(HttpResponse("<p>Hello <zqx></p>")),
+        served(HttpResponse('<input value="" zqx="1">')),
+        served(HttpResponse("oops", status=500)),
+        served(HttpResponseRedirect("https://evil.example/")),
+    ):
+        with pytest.raises(AssertionError):
+            assert_page_safe(bad)
+    assert_page_safe(served(HttpResponse("<p>Hello &lt;zqx&gt; &quot; zqx=&quot;1</p>")))
+
+
+def test_the_email_check_catches_an_injected_header_and_unescaped_html():
+    from django.core.mail import EmailMultiAlternatives
+
+    injected = EmailMultiAlternatives("Hi", "body", to=["a@example.com"], headers={"X-Zqx": "1"})
+    unescaped = EmailMultiAlternatives("Hi", "body", to=["a@example.com"])
+    unescaped.attach_alternative("<p><script>zqx()</script></p>", "text/html")
+
+    for bad in (injected, unescaped):
+        with pytest.raises(AssertionError):
+            assert_emails_safe([bad])
+    assert_emails_safe([EmailMultiAlternatives("Hi", "body", to=["a@example.com"])])
