@@ -53,8 +53,8 @@ CALLER_STREET = "55 Marigoldthorpe Street"
 OPT_OUT_EMAIL = "sparrowhawk.canary@example.com"
 OPT_OUT_PHONE = "(628) 555-0119"
 NOTE = "Called Quilla Zephyrine back at the number she gave"
-# What must appear in no log, however it is written (lower case; digits without punctuation
-# are matched on the record's text with punctuation removed).
+# What must appear in no log, however it is written (lower case; digits are matched on each run
+# of digits as people write them, "(628) 555-0119", with its separators removed).
 NEEDLES = (
     "zephyrine",
     "canarywood",
@@ -66,6 +66,10 @@ NEEDLES = (
     "731977",
 )
 DIGIT_NEEDLES = ("4155550147", "4155550163", "6285550119", "94133")
+# Set by logging itself, never from what the portal passes: the time and the process, whose
+# digits would match a short needle by chance at some instants (94133 in a timestamp).
+BOOKKEEPING = {"args", "created", "msecs", "relativeCreated", "thread", "process", "lineno"}
+DIGIT_RUN = re.compile(r"\d(?:[\d\s().+\-]*\d)?")
 
 
 class CapturedLogs(logging.Handler):
@@ -86,13 +90,28 @@ class CapturedLogs(logging.Handler):
         for record, line in zip(self.records, self.lines, strict=True):
             yield record.name, line
             yield record.name, repr(record.args)
-            yield record.name, repr({k: v for k, v in vars(record).items() if k != "args"})
+            yield record.name, repr({k: v for k, v in vars(record).items() if k not in BOOKKEEPING})
 
 
 def canaries_in(text: str) -> list[str]:
     lowered = text.lower()
-    digits = re.sub(r"[^0-9]", "", text)
-    return [n for n in NEEDLES if n in lowered] + [n for n in DIGIT_NEEDLES if n in digits]
+    runs = [re.sub(r"\D", "", run) for run in DIGIT_RUN.findall(text)]
+    return [n for n in NEEDLES if n in lowered] + [
+        n for n in DIGIT_NEEDLES if any(n in run for run in runs)
+    ]
+
+
+@pytest.mark.parametrize(
+    ("text", "found"),
+    [
+        ("Sending to (628) 555-0119", ["6285550119"]),
+        ("{'msg': 'call +1 415-555-0147'}", ["4155550147"]),
+        ("San Francisco, CA 94133", ["94133"]),
+        ("10:09:41,330 DEBUG took 94 ms, 133 rows", []),  # digits of separate numbers
+    ],
+)
+def test_the_canary_search_finds_numbers_as_written_and_not_across_a_line(text, found):
+    assert canaries_in(text) == found
 
 
 @pytest.fixture
