@@ -66,10 +66,14 @@ test: check browser
 # ordinary day. The browser and fault suites drive other processes, which keep the real clock.
 TEST_INSTANTS ?= 2026-11-01T00:30-07:00 2026-03-08T00:30-08:00 2026-12-31T23:30-08:00 \
 	2028-02-29T23:30-08:00 2026-12-24T23:30-08:00 2026-10-14T23:30-07:00
+# Left out at the extra instants: suites that read no date and cost minutes each (fuzzing, the
+# access matrix, thread bursts). They run once in make test, which keeps CI within its time.
+INSTANT_IGNORES ?= --ignore-glob='tests/test_fuzz_*.py' --ignore=tests/test_access_matrix.py \
+	--ignore-glob='tests/test_concurrency_*.py'
 test-instants: install-dev
 	@for at in $(TEST_INSTANTS); do \
 		echo "== the suite at $$at"; \
-		$(BIN)/pytest -q -m "not browser and not faults" --at "$$at" || exit 1; \
+		$(BIN)/pytest -q -m "not browser and not faults" --at "$$at" $(INSTANT_IGNORES) || exit 1; \
 	done
 
 # The fault suite: a Redis of its own (port 6402), Celery workers and beat, gunicorn and an SMTP
