@@ -390,9 +390,10 @@ def transition_perform(
     with every field but its status, reference and deadlines, which are set here; it is the
     one saved and returned. Any other: the row is read again, locked, its status checked
     (WrongState), and `writes` (only fields the table declares) saved with the status; the
-    instance passed is left as it was, so use the one returned. Then the history row (`detail`, `actor`, `actor_label` or
-    the table's) and the table's message, with `message_context`: a mapping, or a function of
-    the written request for a context that needs its row (the receipt's code).
+    instance passed is left as it was, so use the one returned. Then the history row
+    (`detail`, `actor`, `actor_label` or the table's) and the table's message, with
+    `message_context`: a mapping, or a function of the written request for a context that
+    needs its row (the receipt's code).
     """
     unexpected = set(writes or {}) - set(transition.writes)
     if unexpected:
